@@ -155,7 +155,7 @@ def build_shellcheck(pin: Pin, venv: Path, workdir: Path) -> None:
     (binary,) = fetch_wheel(f"shellcheck:{pin.version}", venv, workdir).glob(
         "*.data/scripts/shellcheck"
     )
-    write_stored_zip(pin.path, [(f"shellcheck-{pin.version}/shellcheck", executable(binary))])
+    write_stored_zip(pin.path, [("shellcheck", executable(binary))])
 
 
 def build_hadolint(pin: Pin, venv: Path, workdir: Path) -> None:
@@ -211,7 +211,7 @@ def provision(pin: Pin, venv: Path) -> str:
             raise ProvisionError(
                 f"[{pin.scope}] built {staged.path.name} with sha256 {actual} "
                 f"({staged.path.stat().st_size} bytes) but pants.toml pins {pin.sha256} "
-                f"({pin.size} bytes); the source package differs from the pinned one"
+                f"({pin.size} bytes): the source package or this recipe changed; update the pin deliberately"
             )
         os.replace(staged.path, pin.path)  # atomic: readers never see half a file
     return "built"
