@@ -52,7 +52,10 @@ def test_applications_point_at_rendering_overlays() -> None:
         name = app["metadata"]["name"]
         if spec["project"] != project["metadata"]["name"]:
             problems.append(f"{name}: project {spec['project']}")
-        if spec["source"]["repoURL"] not in pspec["sourceRepos"] or spec["source"]["repoURL"] != contract.REPO_URL:
+        if (
+            spec["source"]["repoURL"] not in pspec["sourceRepos"]
+            or spec["source"]["repoURL"] != contract.REPO_URL
+        ):
             problems.append(f"{name}: repoURL {spec['source']['repoURL']} not allowed")
         path = Path(spec["source"]["path"])
         if not (ROOT / path / "kustomization.yaml").is_file():
@@ -61,7 +64,9 @@ def test_applications_point_at_rendering_overlays() -> None:
         cluster = spec["destination"]["name"]
         dests = {(d.get("name"), d["namespace"]) for d in pspec["destinations"]}
         if (cluster, spec["destination"]["namespace"]) not in dests:
-            problems.append(f"{name}: destination {cluster}/{spec['destination']['namespace']} not in the project")
+            problems.append(
+                f"{name}: destination {cluster}/{spec['destination']['namespace']} not in the project"
+            )
         for o in render_dir(str(path)):  # raises with kubectl's message if the path does not render
             group = o["apiVersion"].split("/")[0] if "/" in o["apiVersion"] else ""
             ns = o["metadata"].get("namespace")
@@ -72,7 +77,9 @@ def test_applications_point_at_rendering_overlays() -> None:
                 if (group, o["kind"]) not in allowed_kinds:
                     problems.append(f"{name}: kind {group}/{o['kind']} not allowed by the project")
                 if (cluster, ns) not in dests:
-                    problems.append(f"{name}: {object_id(o)} lands in {cluster}/{ns}, not a project destination")
+                    problems.append(
+                        f"{name}: {object_id(o)} lands in {cluster}/{ns}, not a project destination"
+                    )
     assert not problems, "\n".join(problems)
 
 

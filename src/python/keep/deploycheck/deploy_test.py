@@ -4,10 +4,15 @@ schema-valid, and the rendered output obeys Keep's deployment policies. Nothing 
 from __future__ import annotations
 
 import pytest
-
 from keep.deploycheck import contract, policy
 from keep.deploycheck.render import (
-    KUSTOMIZE_DIR, components, object_id, overlays, render_component, render_overlay, repo_root,
+    KUSTOMIZE_DIR,
+    components,
+    object_id,
+    overlays,
+    render_component,
+    render_overlay,
+    repo_root,
 )
 from keep.deploycheck.schemas import validate_object
 
@@ -41,12 +46,15 @@ def test_component_renders_and_validates(name: str) -> None:
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_component_is_used_and_documented(name: str) -> None:
     used = [
-        env for env in OVERLAYS
+        env
+        for env in OVERLAYS
         for k in (ROOT / KUSTOMIZE_DIR / "overlays" / env).rglob("kustomization.yaml")
         if f"components/{name}" in k.read_text()
     ]
     assert used, f"component {name} is not used by any overlay"
-    assert (ROOT / KUSTOMIZE_DIR / "components" / name / "README.md").is_file(), f"component {name} has no README.md"
+    assert (ROOT / KUSTOMIZE_DIR / "components" / name / "README.md").is_file(), (
+        f"component {name} has no README.md"
+    )
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
@@ -76,7 +84,11 @@ def test_namespaces(env: str) -> None:
             assert ns in (want, "emissary"), f"{object_id(o)} in namespace {ns}"
         if ns == "emissary":
             assert o["apiVersion"].split("/")[0] in (
-                "getambassador.io", "networking.gke.io", "cloud.google.com", "networking.k8s.io", "v1",
+                "getambassador.io",
+                "networking.gke.io",
+                "cloud.google.com",
+                "networking.k8s.io",
+                "v1",
             ), f"{object_id(o)} does not belong in emissary's namespace"
 
 
@@ -103,7 +115,11 @@ def test_redis_only_in_dev() -> None:
     dev = {object_id(o) for o in render_overlay("dev")}
     prod = render_overlay("prod")
     assert "StatefulSet/keep-dev/redis" in dev
-    assert not [o for o in prod if "redis" == o["metadata"]["name"] or o["metadata"]["name"].startswith("redis-config")]
+    assert not [
+        o
+        for o in prod
+        if "redis" == o["metadata"]["name"] or o["metadata"]["name"].startswith("redis-config")
+    ]
     assert policy.secret_refs(prod) == {"keep-prod/redis-url#url"}
     assert policy.secret_refs(render_overlay("dev")) == {"keep-dev/redis-auth#password"}
 
@@ -112,8 +128,14 @@ def test_dev_redis_is_durable_and_never_evicts() -> None:
     objs = render_overlay("dev")
     sts = next(o for o in objs if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "redis")
     assert [t["metadata"]["name"] for t in sts["spec"]["volumeClaimTemplates"]] == ["data"]
-    conf = next(o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("redis-config"))
-    lines = {l.split()[0]: l.split(None, 1)[1] for l in conf["data"]["redis.conf"].splitlines() if l and not l.startswith("#")}
+    conf = next(
+        o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("redis-config")
+    )
+    lines = {
+        l.split()[0]: l.split(None, 1)[1]
+        for l in conf["data"]["redis.conf"].splitlines()
+        if l and not l.startswith("#")
+    }
     assert lines["appendonly"] == "yes"
     assert lines["maxmemory-policy"] == "noeviction"
     assert lines["dir"] == "/data"

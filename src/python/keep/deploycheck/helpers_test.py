@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
-
 from keep.deploycheck import policy
 from keep.deploycheck.argo import TemplateError, expand_applicationset
 from keep.deploycheck.render import render_overlay
@@ -21,20 +21,32 @@ def _write(root: Path, rel: str, text: str) -> None:
 
 
 def test_settings_fields_follow_keep_base_classes(tmp_path: Path) -> None:
-    _write(tmp_path, "src/python/keep/platform/settings.py", (
-        "from pydantic_settings import BaseSettings\n"
-        "class ServiceSettings(BaseSettings):\n"
-        "    log_level: str = 'INFO'\n    metrics_port: int = 9100\n    shutdown_grace_seconds: float = 20\n"
-    ))
-    _write(tmp_path, "src/python/keep/fake/settings.py", (
-        "from typing import ClassVar\n"
-        "from keep.platform.settings import ServiceSettings\n"
-        "class Settings(ServiceSettings):\n"
-        "    grpc_port: int = 50051\n    redis_url: str = 'redis://localhost:6379/0'\n"
-        "    VERSION: ClassVar[str] = 'x'\n"
-    ))
+    _write(
+        tmp_path,
+        "src/python/keep/platform/settings.py",
+        (
+            "from pydantic_settings import BaseSettings\n"
+            "class ServiceSettings(BaseSettings):\n"
+            "    log_level: str = 'INFO'\n    metrics_port: int = 9100\n    shutdown_grace_seconds: float = 20\n"
+        ),
+    )
+    _write(
+        tmp_path,
+        "src/python/keep/fake/settings.py",
+        (
+            "from typing import ClassVar\n"
+            "from keep.platform.settings import ServiceSettings\n"
+            "class Settings(ServiceSettings):\n"
+            "    grpc_port: int = 50051\n    redis_url: str = 'redis://localhost:6379/0'\n"
+            "    VERSION: ClassVar[str] = 'x'\n"
+        ),
+    )
     assert settings_env_vars(tmp_path, "fake") == {
-        "LOG_LEVEL", "METRICS_PORT", "SHUTDOWN_GRACE_SECONDS", "GRPC_PORT", "REDIS_URL",
+        "LOG_LEVEL",
+        "METRICS_PORT",
+        "SHUTDOWN_GRACE_SECONDS",
+        "GRPC_PORT",
+        "REDIS_URL",
     }
 
 
@@ -77,7 +89,9 @@ def test_pdb_hpa_check_catches_missing_objects_and_replicas() -> None:
 def test_network_check_catches_extra_caller() -> None:
     dev = copy.deepcopy(list(render_overlay("dev")))
     np = next(o for o in dev if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "datastorage")
-    np["spec"]["ingress"][0]["from"].append({"podSelector": {"matchLabels": {"app.kubernetes.io/name": "ratelimit"}}})
+    np["spec"]["ingress"][0]["from"].append(
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "ratelimit"}}}
+    )
     assert any("datastorage: ingress allowed from" in p for p in policy.check_network_policies(dev))
 
 
@@ -87,11 +101,13 @@ def test_schema_rejects_unknown_crd_field_and_kind() -> None:
     bad["spec"]["prefixx"] = "/"
     assert validate_object(bad)
     assert validate_object({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "x"}})
-    assert validate_object({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {"bogus": 1}})
+    assert validate_object(
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {"bogus": 1}}
+    )
 
 
 def test_applicationset_expansion_requires_keys() -> None:
-    appset = {
+    appset: dict[str, Any] = {
         "metadata": {"name": "x", "namespace": "argocd"},
         "spec": {
             "goTemplate": True,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-
 from keep.deploycheck import contract
 from keep.deploycheck.render import object_id
 from keep.deploycheck.schemas import validate_limits
@@ -82,9 +82,12 @@ def check_labels(objs: Sequence[Obj], env: str | None) -> list[str]:
             problems.append(f"{object_id(o)}: label app.kubernetes.io/part-of=keep missing")
         if env and labels.get("app.kubernetes.io/instance") != f"keep-{env}":
             problems.append(f"{object_id(o)}: label app.kubernetes.io/instance=keep-{env} missing")
-        if o["kind"] in (*WORKLOAD_KINDS, "PodDisruptionBudget", "HorizontalPodAutoscaler", "ServiceAccount") or (
-            o["kind"] == "Service" and o["metadata"].get("namespace") != "emissary"
-        ):
+        if o["kind"] in (
+            *WORKLOAD_KINDS,
+            "PodDisruptionBudget",
+            "HorizontalPodAutoscaler",
+            "ServiceAccount",
+        ) or (o["kind"] == "Service" and o["metadata"].get("namespace") != "emissary"):
             for key in (NAME, "app.kubernetes.io/component"):
                 if not labels.get(key):
                     problems.append(f"{object_id(o)}: label {key} missing")
@@ -113,7 +116,9 @@ def check_probes(objs: Sequence[Obj]) -> list[str]:
                 for probe, health in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
                     grpc = c.get(probe, {}).get("grpc")
                     if not grpc or grpc.get("port") != svc.port or grpc.get("service") != health:
-                        problems.append(f"{where}: {probe} must be grpc {{port: {svc.port}, service: {health}}}")
+                        problems.append(
+                            f"{where}: {probe} must be grpc {{port: {svc.port}, service: {health}}}"
+                        )
             else:
                 for probe, path in contract.GATEWAY_HEALTH.items():
                     http = c.get(probe, {}).get("httpGet")
@@ -141,9 +146,9 @@ def check_resources(objs: Sequence[Obj]) -> list[str]:
                     if r not in res.get(kind, {}):
                         problems.append(f"{object_id(w)} container {c['name']}: no {kind}.{r}")
             for r in ("cpu", "memory"):
-                if r in res.get("requests", {}) and r in res.get("limits", {}):
-                    if _quantity(res["requests"][r]) > _quantity(res["limits"][r]):
-                        problems.append(f"{object_id(w)} container {c['name']}: requests.{r} > limits.{r}")
+                req, lim = res.get("requests", {}).get(r), res.get("limits", {}).get(r)
+                if req is not None and lim is not None and _quantity(req) > _quantity(lim):
+                    problems.append(f"{object_id(w)} container {c['name']}: requests.{r} > limits.{r}")
     return problems
 
 
@@ -164,7 +169,7 @@ def check_security(objs: Sequence[Obj]) -> list[str]:
             csc = c.get("securityContext", {})
             where = f"{wid} container {c['name']}"
 
-            def eff(key: str) -> Any:
+            def eff(key: str, csc: Obj = csc, psc: Obj = psc) -> Any:
                 return csc.get(key, psc.get(key))
 
             if eff("runAsNonRoot") is not True:
@@ -234,11 +239,21 @@ def scaling_summary(objs: Sequence[Obj]) -> dict[str, dict[str, int]]:
     out = {}
     for d in of_kind(objs, "Deployment"):
         name = d["metadata"]["name"]
-        hpas = [h for h in of_kind(objs, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == name]
-        pdbs = [p for p in of_kind(objs, "PodDisruptionBudget") if selector_matches(p["spec"].get("selector"), pod_labels(d))]
+        hpas = [
+            h for h in of_kind(objs, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == name
+        ]
+        pdbs = [
+            p
+            for p in of_kind(objs, "PodDisruptionBudget")
+            if selector_matches(p["spec"].get("selector"), pod_labels(d))
+        ]
         if len(hpas) == 1 and len(pdbs) == 1:
             mn = int(hpas[0]["spec"].get("minReplicas", 1))
-            out[name] = {"min": mn, "max": int(hpas[0]["spec"]["maxReplicas"]), "guaranteed": _pdb_guaranteed(pdbs[0], mn)}
+            out[name] = {
+                "min": mn,
+                "max": int(hpas[0]["spec"]["maxReplicas"]),
+                "guaranteed": _pdb_guaranteed(pdbs[0], mn),
+            }
     return out
 
 
@@ -248,10 +263,16 @@ def check_pdb_hpa(objs: Sequence[Obj]) -> list[str]:
         did = object_id(d)
         name = d["metadata"]["name"]
         hpas = [
-            h for h in of_kind(objs, "HorizontalPodAutoscaler")
-            if h["spec"]["scaleTargetRef"].get("kind") == "Deployment" and h["spec"]["scaleTargetRef"]["name"] == name
+            h
+            for h in of_kind(objs, "HorizontalPodAutoscaler")
+            if h["spec"]["scaleTargetRef"].get("kind") == "Deployment"
+            and h["spec"]["scaleTargetRef"]["name"] == name
         ]
-        pdbs = [p for p in of_kind(objs, "PodDisruptionBudget") if selector_matches(p["spec"].get("selector"), pod_labels(d))]
+        pdbs = [
+            p
+            for p in of_kind(objs, "PodDisruptionBudget")
+            if selector_matches(p["spec"].get("selector"), pod_labels(d))
+        ]
         if len(hpas) != 1:
             problems.append(f"{did}: expected exactly one HorizontalPodAutoscaler, found {len(hpas)}")
         if len(pdbs) != 1:
@@ -263,7 +284,9 @@ def check_pdb_hpa(objs: Sequence[Obj]) -> list[str]:
             if mn < 2:
                 problems.append(f"{did}: HPA minReplicas {mn} < 2 (no redundancy)")
             if _pdb_guaranteed(pdbs[0], mn) >= mn:
-                problems.append(f"{did}: PDB allows no voluntary disruption at minReplicas {mn} (node drains would block)")
+                problems.append(
+                    f"{did}: PDB allows no voluntary disruption at minReplicas {mn} (node drains would block)"
+                )
     return problems
 
 
@@ -279,7 +302,9 @@ def check_stricter(dev: Sequence[Obj], prod: Sequence[Obj]) -> list[str]:
         if p[name]["max"] < d[name]["max"]:
             problems.append(f"{name}: prod HPA maxReplicas below dev")
         if p[name]["guaranteed"] <= d[name]["guaranteed"]:
-            problems.append(f"{name}: prod PDB keeps {p[name]['guaranteed']} pods, not more than dev's {d[name]['guaranteed']}")
+            problems.append(
+                f"{name}: prod PDB keeps {p[name]['guaranteed']} pods, not more than dev's {d[name]['guaranteed']}"
+            )
     return problems
 
 
@@ -292,7 +317,12 @@ def check_service_ports(objs: Sequence[Obj]) -> list[str]:
         ns = s["metadata"].get("namespace")
         if ns == "emissary":
             continue  # selects the separately installed Emissary pods
-        targets = [w for w in ws if w["metadata"].get("namespace") == ns and selector_matches({"matchLabels": s["spec"].get("selector")}, pod_labels(w))]
+        targets = [
+            w
+            for w in ws
+            if w["metadata"].get("namespace") == ns
+            and selector_matches({"matchLabels": s["spec"].get("selector")}, pod_labels(w))
+        ]
         if not targets:
             problems.append(f"{sid}: selects no workload")
         for port in s["spec"]["ports"]:
@@ -300,9 +330,13 @@ def check_service_ports(objs: Sequence[Obj]) -> list[str]:
             for w in targets:
                 resolved = [_resolve_port(c, target) for c in _containers(w)]
                 if not any(resolved):
-                    problems.append(f"{sid} port {port.get('name')}: targetPort {target} is not a port of {object_id(w)}")
+                    problems.append(
+                        f"{sid} port {port.get('name')}: targetPort {target} is not a port of {object_id(w)}"
+                    )
                 elif port["port"] not in resolved:
-                    problems.append(f"{sid} port {port.get('name')}: port {port['port']} differs from container port {resolved}")
+                    problems.append(
+                        f"{sid} port {port.get('name')}: port {port['port']} differs from container port {resolved}"
+                    )
     for w in ws:
         for c in _containers(w):
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
@@ -311,13 +345,17 @@ def check_service_ports(objs: Sequence[Obj]) -> list[str]:
                     continue
                 for handler in ("grpc", "httpGet", "tcpSocket"):
                     if handler in spec and _resolve_port(c, spec[handler].get("port")) is None:
-                        problems.append(f"{object_id(w)} {c['name']}: {probe} port {spec[handler].get('port')} is not a container port")
+                        problems.append(
+                            f"{object_id(w)} {c['name']}: {probe} port {spec[handler].get('port')} is not a container port"
+                        )
             svc = contract.SERVICES.get(c["name"])
             if svc is None:
                 continue
             ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
             if ports.get(svc.port_name) != svc.port or ports.get("metrics") != svc.metrics_port:
-                problems.append(f"{object_id(w)}: ports {ports} differ from the contract ({svc.port_name} {svc.port}, metrics {svc.metrics_port})")
+                problems.append(
+                    f"{object_id(w)}: ports {ports} differ from the contract ({svc.port_name} {svc.port}, metrics {svc.metrics_port})"
+                )
             env = _env(c)
             port_var = "GRPC_PORT" if svc.port_name == "grpc" else "HTTP_PORT"
             for var, want in ((port_var, svc.port), ("METRICS_PORT", svc.metrics_port)):
@@ -349,18 +387,28 @@ def container_env(objs: Sequence[Obj], w: Obj, c: Obj) -> dict[str, str | None]:
 
 def check_references(objs: Sequence[Obj]) -> list[str]:
     """ConfigMaps referenced exist; Secrets are only referenced, never rendered (kept out of git)."""
-    problems = [f"{object_id(s)}: Secret rendered from git; create it out of band instead" for s in of_kind(objs, "Secret")]
+    problems = [
+        f"{object_id(s)}: Secret rendered from git; create it out of band instead"
+        for s in of_kind(objs, "Secret")
+    ]
     for w in workloads(objs):
         ns = w["metadata"].get("namespace")
         refs = [v["configMap"]["name"] for v in pod_spec(w).get("volumes", []) if "configMap" in v]
         for c in _containers(w):
             refs += [s["configMapRef"]["name"] for s in c.get("envFrom", []) if "configMapRef" in s]
-            refs += [e["valueFrom"]["configMapKeyRef"]["name"] for e in c.get("env", []) if "configMapKeyRef" in e.get("valueFrom", {})]
+            refs += [
+                e["valueFrom"]["configMapKeyRef"]["name"]
+                for e in c.get("env", [])
+                if "configMapKeyRef" in e.get("valueFrom", {})
+            ]
         for r in refs:
             if _configmap(objs, r, ns) is None:
                 problems.append(f"{object_id(w)}: references missing ConfigMap {r}")
         sa = pod_spec(w).get("serviceAccountName")
-        if not any(o["metadata"]["name"] == sa and o["metadata"].get("namespace") == ns for o in of_kind(objs, "ServiceAccount")):
+        if not any(
+            o["metadata"]["name"] == sa and o["metadata"].get("namespace") == ns
+            for o in of_kind(objs, "ServiceAccount")
+        ):
             problems.append(f"{object_id(w)}: ServiceAccount {sa} not rendered")
     return problems
 
@@ -391,15 +439,25 @@ def check_settings_env(objs: Sequence[Obj], root: Path) -> list[str]:
                 problems.append(f"{object_id(w)}: {e}")
                 continue
             env = container_env(objs, w, c)
-            referenced = {m for v in env.values() if v for m in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", v)}
+            referenced = {
+                m for v in env.values() if v for m in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", v)
+            }
             for name in sorted(env):
                 if name not in fields and name not in referenced:
-                    problems.append(f"{object_id(w)}: env {name} is not a field of keep.{c['name']}.settings.Settings {sorted(fields)}")
+                    problems.append(
+                        f"{object_id(w)}: env {name} is not a field of keep.{c['name']}.settings.Settings {sorted(fields)}"
+                    )
     return problems
 
 
 def images(objs: Sequence[Obj]) -> list[str]:
-    return sorted({c["image"] for w in workloads(objs) for c in _containers(w) + list(pod_spec(w).get("initContainers", []))})
+    return sorted(
+        {
+            c["image"]
+            for w in workloads(objs)
+            for c in _containers(w) + list(pod_spec(w).get("initContainers", []))
+        }
+    )
 
 
 def _declares_docker_image(build_file: Path, repository: str) -> str | None:
@@ -412,10 +470,12 @@ def _declares_docker_image(build_file: Path, repository: str) -> str | None:
             if not (isinstance(name, ast.Constant) and name.value == "image"):
                 continue
             repo = kw.get("repository")
-            if repo is not None and not (isinstance(repo, ast.Constant) and str(repo.value).endswith(repository)):
+            if repo is not None and not (
+                isinstance(repo, ast.Constant) and str(repo.value).endswith(repository)
+            ):
                 return f"{build_file}: docker_image(name='image') has repository {ast.unparse(repo)}, expected {repository}"
             return None
-    return f"{build_file} declares no docker_image(name=\"image\", ...)"
+    return f'{build_file} declares no docker_image(name="image", ...)'
 
 
 def check_images(objs: Sequence[Obj], root: Path) -> list[str]:
@@ -434,13 +494,19 @@ def check_images(objs: Sequence[Obj], root: Path) -> list[str]:
         if name in contract.BUILD_SUPPORT_IMAGES:
             needle = contract.BUILD_SUPPORT_IMAGES[name]
             bs = root / "build-support"
-            hits = [p for p in bs.rglob("*") if p.is_file() and needle in p.read_text(errors="ignore")] if bs.is_dir() else []
+            hits = (
+                [p for p in bs.rglob("*") if p.is_file() and needle in p.read_text(errors="ignore")]
+                if bs.is_dir()
+                else []
+            )
             if not hits:
                 problems.append(f"{image}: no script under build-support/ builds {needle}")
             continue
         build = root / "src/python/keep" / name / "BUILD"
         if not build.is_file():
-            problems.append(f"{image}: {build.relative_to(root)} is missing (expected docker_image target src/python/keep/{name}:image)")
+            problems.append(
+                f"{image}: {build.relative_to(root)} is missing (expected docker_image target src/python/keep/{name}:image)"
+            )
             continue
         problem = _declares_docker_image(build, name)
         if problem:
@@ -468,7 +534,9 @@ def _peer_names(peer: Obj, own_ns: str) -> set[str]:
     return {n if ns == own_ns else f"{ns}/{n}" for n in names}
 
 
-def network_graph(objs: Sequence[Obj]) -> tuple[dict[str, set[tuple[str, int | None]]], dict[str, set[tuple[str, int | None]]]]:
+def network_graph(
+    objs: Sequence[Obj],
+) -> tuple[dict[str, set[tuple[str, int | None]]], dict[str, set[tuple[str, int | None]]]]:
     """(ingress, egress): workload -> {(peer, port)} allowed by the rendered NetworkPolicies."""
     ingress: dict[str, set[tuple[str, int | None]]] = {}
     egress: dict[str, set[tuple[str, int | None]]] = {}
@@ -477,13 +545,22 @@ def network_graph(objs: Sequence[Obj]) -> tuple[dict[str, set[tuple[str, int | N
         ns = w["metadata"].get("namespace", "")
         ingress[name], egress[name] = set(), set()
         for np in of_kind(objs, "NetworkPolicy"):
-            if np["metadata"].get("namespace") != ns or not (np["spec"]["podSelector"] == {} or selector_matches(np["spec"]["podSelector"], pod_labels(w))):
+            if np["metadata"].get("namespace") != ns or not (
+                np["spec"]["podSelector"] == {} or selector_matches(np["spec"]["podSelector"], pod_labels(w))
+            ):
                 continue
-            for direction, rules, key in (("Ingress", np["spec"].get("ingress", []), "from"), ("Egress", np["spec"].get("egress", []), "to")):
+            for direction, rules, key in (
+                ("Ingress", np["spec"].get("ingress", []), "from"),
+                ("Egress", np["spec"].get("egress", []), "to"),
+            ):
                 if direction not in np["spec"].get("policyTypes", []):
                     continue
                 for rule in rules:
-                    peers = set().union(*[_peer_names(p, ns) for p in rule.get(key, [])]) if rule.get(key) else {"*"}
+                    peers = (
+                        set().union(*[_peer_names(p, ns) for p in rule.get(key, [])])
+                        if rule.get(key)
+                        else {"*"}
+                    )
                     ports = [p.get("port") for p in rule.get("ports", [])] or [None]
                     target = ingress if direction == "Ingress" else egress
                     target[name] |= {(peer, port) for peer in peers for port in ports}
@@ -496,8 +573,11 @@ def check_network_policies(objs: Sequence[Obj]) -> list[str]:
     namespaces = {w["metadata"].get("namespace") for w in workloads(objs)}
     for ns in namespaces:
         if not any(
-            np["metadata"].get("namespace") == ns and np["spec"]["podSelector"] == {} and set(np["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
-            and not np["spec"].get("ingress") and not np["spec"].get("egress")
+            np["metadata"].get("namespace") == ns
+            and np["spec"]["podSelector"] == {}
+            and set(np["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
+            and not np["spec"].get("ingress")
+            and not np["spec"].get("egress")
             for np in nps
         ):
             problems.append(f"namespace {ns}: no default-deny (ingress+egress) NetworkPolicy")
@@ -506,10 +586,14 @@ def check_network_policies(objs: Sequence[Obj]) -> list[str]:
         svc = contract.SERVICES.get(name)
         callers = {peer for peer, _ in allowed if not peer.startswith(contract.MONITORING_NAMESPACE + "/")}
         if callers != contract.EXPECTED_CALLERS.get(name, set()):
-            problems.append(f"{name}: ingress allowed from {sorted(callers)}, expected {sorted(contract.EXPECTED_CALLERS.get(name, set()))}")
+            problems.append(
+                f"{name}: ingress allowed from {sorted(callers)}, expected {sorted(contract.EXPECTED_CALLERS.get(name, set()))}"
+            )
         monitoring = {port for peer, port in allowed if peer.startswith(contract.MONITORING_NAMESPACE + "/")}
         if svc and monitoring != {svc.metrics_port}:
-            problems.append(f"{name}: monitoring namespace may reach ports {sorted(map(str, monitoring))}, expected only metrics {svc.metrics_port}")
+            problems.append(
+                f"{name}: monitoring namespace may reach ports {sorted(map(str, monitoring))}, expected only metrics {svc.metrics_port}"
+            )
         if not svc and monitoring:
             problems.append(f"{name}: monitoring namespace allowed in although {name} has no metrics port")
         if any(port is None for _, port in allowed):
@@ -520,7 +604,9 @@ def check_network_policies(objs: Sequence[Obj]) -> list[str]:
             problems.append(f"{name}: no DNS egress")
         rest = {(p, port) for p, port in allowed - dns if not p.startswith("ip:")}
         if rest != contract.EXPECTED_EGRESS.get(name, set()):
-            problems.append(f"{name}: egress allowed to {sorted(map(str, rest))}, expected {sorted(map(str, contract.EXPECTED_EGRESS.get(name, set())))}")
+            problems.append(
+                f"{name}: egress allowed to {sorted(map(str, rest))}, expected {sorted(map(str, contract.EXPECTED_EGRESS.get(name, set())))}"
+            )
         if any(port is None or p == "*" or p.endswith("/*") and port != 53 for p, port in allowed):
             problems.append(f"{name}: an egress rule is unrestricted")
     return problems
@@ -542,15 +628,26 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
     if not mapping:
         return [f"{env}: no Mapping keep-gateway"]
     if mapping["spec"]["service"] != f"gateway.{ns}:{contract.SERVICES['gateway'].port}":
-        problems.append(f"Mapping keep-gateway: service {mapping['spec']['service']} is not gateway.{ns}:8080")
+        problems.append(
+            f"Mapping keep-gateway: service {mapping['spec']['service']} is not gateway.{ns}:8080"
+        )
     if mapping["spec"]["hostname"] != host or host not in hosts:
-        problems.append(f"{env}: gateway hostname {mapping['spec']['hostname']}/Hosts {sorted(hosts)} differ from {host}")
+        problems.append(
+            f"{env}: gateway hostname {mapping['spec']['hostname']}/Hosts {sorted(hosts)} differ from {host}"
+        )
     for h in of_kind(objs, "Host"):
         if (h["spec"].get("requestPolicy", {}).get("insecure", {}).get("action")) != "Redirect":
             problems.append(f"{object_id(h)}: insecure requests are not redirected to HTTPS")
-    if not any(l["spec"].get("securityModel") == "XFP" and l["spec"]["port"] == 8080 for l in of_kind(objs, "Listener")):
+    if not any(
+        l["spec"].get("securityModel") == "XFP" and l["spec"]["port"] == 8080
+        for l in of_kind(objs, "Listener")
+    ):
         problems.append(f"{env}: no XFP Listener on 8080 (TLS ends at the Google load balancer)")
-    if len(rls) != 1 or rls[0]["spec"]["service"] != f"ratelimit.{ns}:{contract.SERVICES['ratelimit'].port}" or rls[0]["spec"].get("protocol_version") != "v3":
+    if (
+        len(rls) != 1
+        or rls[0]["spec"]["service"] != f"ratelimit.{ns}:{contract.SERVICES['ratelimit'].port}"
+        or rls[0]["spec"].get("protocol_version") != "v3"
+    ):
         problems.append(f"{env}: expected one RateLimitService -> ratelimit.{ns}:50052 protocol_version v3")
     # Mapping labels must use keys the limits file knows, in the RateLimitService's domain.
     limits = limits_doc(objs)
@@ -565,17 +662,23 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         for m in of_kind(objs, "Mapping"):
             for dom, groups in (m["spec"].get("labels") or {}).items():
                 if dom != domain:
-                    problems.append(f"{object_id(m)}: labels domain {dom} is not the RateLimitService domain {domain}")
+                    problems.append(
+                        f"{object_id(m)}: labels domain {dom} is not the RateLimitService domain {domain}"
+                    )
                 for group in groups:
                     for specs in group.values():
                         first = next(iter(specs[0].values())).get("key")
                         if first not in top:
-                            problems.append(f"{object_id(m)}: descriptor key {first} has no limit in limits.yaml")
+                            problems.append(
+                                f"{object_id(m)}: descriptor key {first} has no limit in limits.yaml"
+                            )
         actions = {d.get("value") for d in limits.get("descriptors", []) if d["key"] == "action"}
         if not {"create", "reveal"} <= actions:
             problems.append(f"limits.yaml: action descriptors {sorted(map(str, actions))} lack create/reveal")
         for d in limits.get("descriptors", []):
-            if d["key"] == "action" and not any(n["key"] == "remote_address" and "rate_limit" in n for n in d.get("descriptors", [])):
+            if d["key"] == "action" and not any(
+                n["key"] == "remote_address" and "rate_limit" in n for n in d.get("descriptors", [])
+            ):
                 problems.append(f"limits.yaml: action={d.get('value')} has no nested remote_address limit")
     # GKE load balancer
     ing = _one(objs, "Ingress", "keep-edge")
@@ -583,12 +686,16 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         return problems + [f"{env}: no Ingress keep-edge"]
     ann = ing["metadata"].get("annotations", {})
     if ann.get("kubernetes.io/ingress.global-static-ip-name") != want["static_ip"]:
-        problems.append(f"Ingress: static IP {ann.get('kubernetes.io/ingress.global-static-ip-name')} is not {want['static_ip']}")
+        problems.append(
+            f"Ingress: static IP {ann.get('kubernetes.io/ingress.global-static-ip-name')} is not {want['static_ip']}"
+        )
     cert = _one(objs, "ManagedCertificate", ann.get("networking.gke.io/managed-certificates", ""))
     if not cert:
         problems.append("Ingress: managed-certificates annotation names no rendered ManagedCertificate")
     elif set(cert["spec"]["domains"]) != hosts:
-        problems.append(f"ManagedCertificate domains {cert['spec']['domains']} != Emissary Hosts {sorted(hosts)}")
+        problems.append(
+            f"ManagedCertificate domains {cert['spec']['domains']} != Emissary Hosts {sorted(hosts)}"
+        )
     fc = _one(objs, "FrontendConfig", ann.get("networking.gke.io/v1beta1.FrontendConfig", ""))
     if not fc or not fc["spec"].get("redirectToHttps", {}).get("enabled"):
         problems.append("Ingress: no FrontendConfig with redirectToHttps enabled")
@@ -600,19 +707,25 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         if not any(p["port"] == backend.get("port", {}).get("number") for p in svc["spec"]["ports"]):
             problems.append("Ingress: backend port is not a port of the Service")
         sann = svc["metadata"].get("annotations", {})
-        import json as _json
 
         try:
-            bc_name = _json.loads(sann.get("cloud.google.com/backend-config", "{}")).get("default")
+            bc_name = json.loads(sann.get("cloud.google.com/backend-config", "{}")).get("default")
         except ValueError:
             bc_name = None
         bc = _one(objs, "BackendConfig", bc_name or "")
         if not bc:
-            problems.append(f"{object_id(svc)}: cloud.google.com/backend-config names no rendered BackendConfig")
+            problems.append(
+                f"{object_id(svc)}: cloud.google.com/backend-config names no rendered BackendConfig"
+            )
         else:
             hc = bc["spec"].get("healthCheck", {})
-            if hc.get("port") != contract.EMISSARY_READY_PORT or hc.get("requestPath") != contract.EMISSARY_READY_PATH:
-                problems.append(f"{object_id(bc)}: health check is not Emissary readiness {contract.EMISSARY_READY_PORT}{contract.EMISSARY_READY_PATH}")
+            if (
+                hc.get("port") != contract.EMISSARY_READY_PORT
+                or hc.get("requestPath") != contract.EMISSARY_READY_PATH
+            ):
+                problems.append(
+                    f"{object_id(bc)}: health check is not Emissary readiness {contract.EMISSARY_READY_PORT}{contract.EMISSARY_READY_PATH}"
+                )
         if '"ingress": true' not in sann.get("cloud.google.com/neg", ""):
             problems.append(f"{object_id(svc)}: not a NEG backend (cloud.google.com/neg)")
     # PUBLIC_URL of the gateway
@@ -634,8 +747,10 @@ def limits_doc(objs: Sequence[Obj]) -> Any:
                 return "ratelimit: RATELIMIT_CONFIG not set"
             for m in c.get("volumeMounts", []):
                 if path.startswith(m["mountPath"].rstrip("/") + "/"):
-                    vol = next((v for v in pod_spec(w).get("volumes", []) if v["name"] == m["name"]), {})
-                    cm = _configmap(objs, vol.get("configMap", {}).get("name", ""), w["metadata"].get("namespace"))
+                    vol: Obj = next((v for v in pod_spec(w).get("volumes", []) if v["name"] == m["name"]), {})
+                    cm = _configmap(
+                        objs, vol.get("configMap", {}).get("name", ""), w["metadata"].get("namespace")
+                    )
                     key = path[len(m["mountPath"].rstrip("/")) + 1 :]
                     if not cm or key not in cm.get("data", {}):
                         return f"ratelimit: {path} is not a key of a mounted ConfigMap"
@@ -646,7 +761,11 @@ def limits_doc(objs: Sequence[Obj]) -> Any:
 
 def check_placeholders(objs: Sequence[Obj]) -> list[str]:
     text = yaml.safe_dump_all(list(objs))
-    return [f"placeholder {p!r} left in the rendered output (an overlay must patch it)" for p in contract.PLACEHOLDERS if p in text]
+    return [
+        f"placeholder {p!r} left in the rendered output (an overlay must patch it)"
+        for p in contract.PLACEHOLDERS
+        if p in text
+    ]
 
 
 def check_argocd_webhook(all_overlays: dict[str, Sequence[Obj]]) -> list[str]:
@@ -656,19 +775,43 @@ def check_argocd_webhook(all_overlays: dict[str, Sequence[Obj]]) -> list[str]:
             if "argocd-server" in m["spec"]["service"]:
                 found.append(env)
                 s = m["spec"]
-                if s.get("prefix") != contract.ARGOCD_WEBHOOK_PATH or s.get("rewrite") != contract.ARGOCD_WEBHOOK_PATH:
-                    problems = [f"{env} {object_id(m)}: must route prefix {contract.ARGOCD_WEBHOOK_PATH} with rewrite kept"]
+                if (
+                    s.get("prefix") != contract.ARGOCD_WEBHOOK_PATH
+                    or s.get("rewrite") != contract.ARGOCD_WEBHOOK_PATH
+                ):
+                    problems = [
+                        f"{env} {object_id(m)}: must route prefix {contract.ARGOCD_WEBHOOK_PATH} with rewrite kept"
+                    ]
                     return problems
                 if s.get("hostname") != f"argocd.{contract.ENVIRONMENTS[env]['host']}":
-                    return [f"{env} {object_id(m)}: hostname must be argocd.{contract.ENVIRONMENTS[env]['host']}"]
+                    return [
+                        f"{env} {object_id(m)}: hostname must be argocd.{contract.ENVIRONMENTS[env]['host']}"
+                    ]
                 if not s["service"].startswith(("argocd-server.argocd:", "https://argocd-server.argocd:")):
                     return [f"{env} {object_id(m)}: service must be argocd-server in namespace argocd"]
-                if m["metadata"].get("annotations", {}).get("keep.example.com/webhook-secret") != contract.ARGOCD_WEBHOOK_SECRET_REF:
-                    return [f"{env} {object_id(m)}: does not reference the webhook secret {contract.ARGOCD_WEBHOOK_SECRET_REF}"]
-    return [] if len(found) == 1 else [f"expected the ArgoCD webhook Mapping in exactly one overlay, found in {found}"]
+                if (
+                    m["metadata"].get("annotations", {}).get("keep.example.com/webhook-secret")
+                    != contract.ARGOCD_WEBHOOK_SECRET_REF
+                ):
+                    return [
+                        f"{env} {object_id(m)}: does not reference the webhook secret {contract.ARGOCD_WEBHOOK_SECRET_REF}"
+                    ]
+    return (
+        []
+        if len(found) == 1
+        else [f"expected the ArgoCD webhook Mapping in exactly one overlay, found in {found}"]
+    )
 
 
 ALL_OVERLAY_CHECKS = (
-    check_probes, check_resources, check_security, check_topology_spread, check_termination,
-    check_pdb_hpa, check_service_ports, check_references, check_network_policies, check_placeholders,
+    check_probes,
+    check_resources,
+    check_security,
+    check_topology_spread,
+    check_termination,
+    check_pdb_hpa,
+    check_service_ports,
+    check_references,
+    check_network_policies,
+    check_placeholders,
 )

@@ -77,9 +77,7 @@ def _run_kustomize(directory: Path) -> str:
     cmd = [kubectl(), "kustomize", str(directory)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if proc.returncode != 0:
-        raise DeployCheckError(
-            f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stderr.strip()}"
-        )
+        raise DeployCheckError(f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stderr.strip()}")
     return proc.stdout
 
 
@@ -87,7 +85,7 @@ def parse_docs(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def render_dir(directory: str) -> tuple[dict[str, Any], ...]:
     """Render a kustomization directory (relative to the repo root, or absolute)."""
     path = Path(directory)
@@ -110,7 +108,7 @@ def render_argocd() -> tuple[dict[str, Any], ...]:
 COMPONENT_PREREQUISITES = {"argocd-webhook": ("gke-ingress",)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def render_component(name: str) -> tuple[dict[str, Any], ...]:
     """Render a component on top of the base (components cannot be built on their own)."""
     root = repo_root()

@@ -1,7 +1,7 @@
 """Print, per overlay, the objects and images it deploys and the Secrets it expects to exist.
 
-    python -m keep.deploycheck.report            # from the repository root (PYTHONPATH=src/python)
-    ./pants run src/python/keep/deploycheck:report
+python -m keep.deploycheck.report            # from the repository root (PYTHONPATH=src/python)
+./pants run src/python/keep/deploycheck:report
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ def report(envs: list[str]) -> str:
     for env in envs:
         objs = render_overlay(env)
         kinds = Counter(o["kind"] for o in objs)
-        lines.append(f"== overlay {env}: {len(objs)} objects ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})")
-        for o in sorted(objs, key=lambda o: (o["metadata"].get("namespace") or "", o["kind"], o["metadata"]["name"])):
+        lines.append(
+            f"== overlay {env}: {len(objs)} objects ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"
+        )
+        for o in sorted(
+            objs, key=lambda o: (o["metadata"].get("namespace") or "", o["kind"], o["metadata"]["name"])
+        ):
             lines.append(f"  {o['apiVersion']:<28} {object_id(o)}")
         lines.append("  images:")
         lines += [f"    {image}" for image in policy.images(objs)]
@@ -29,7 +33,9 @@ def report(envs: list[str]) -> str:
         scaling = policy.scaling_summary(objs)
         if scaling:
             lines.append("  scaling (HPA min-max, pods kept by PDB):")
-            lines += [f"    {n}: {s['min']}-{s['max']}, {s['guaranteed']}" for n, s in sorted(scaling.items())]
+            lines += [
+                f"    {n}: {s['min']}-{s['max']}, {s['guaranteed']}" for n, s in sorted(scaling.items())
+            ]
     return "\n".join(lines)
 
 

@@ -33,8 +33,7 @@ LIMITS_SCHEMA = "ratelimit-limits.json"
 
 def _schema_files() -> list[str]:
     return sorted(
-        p.name for p in resources.files(__package__).joinpath("schemas").iterdir()
-        if p.name.endswith(".json")
+        p.name for p in resources.files(__package__).joinpath("schemas").iterdir() if p.name.endswith(".json")
     )
 
 

@@ -48,12 +48,18 @@ def _env_prefix(cls: ast.ClassDef) -> str:
                             return str(kw.value.value)
                 if isinstance(value, ast.Dict):
                     for k, v in zip(value.keys, value.values):
-                        if isinstance(k, ast.Constant) and k.value == "env_prefix" and isinstance(v, ast.Constant):
+                        if (
+                            isinstance(k, ast.Constant)
+                            and k.value == "env_prefix"
+                            and isinstance(v, ast.Constant)
+                        ):
                             return str(v.value)
     return ""
 
 
-def _class_fields(root: Path, path: Path, class_name: str, seen: set[tuple[Path, str]]) -> tuple[set[str], str]:
+def _class_fields(
+    root: Path, path: Path, class_name: str, seen: set[tuple[Path, str]]
+) -> tuple[set[str], str]:
     if (path, class_name) in seen:
         return set(), ""
     seen.add((path, class_name))
@@ -70,7 +76,9 @@ def _class_fields(root: Path, path: Path, class_name: str, seen: set[tuple[Path,
     fields: set[str] = set()
     prefix = ""
     for base in cls.bases:
-        name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
+        name = (
+            base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
+        )
         if name is None:
             raise SettingsParseError(f"{path}: cannot follow base class {ast.unparse(base)} of {class_name}")
         if name in classes:
@@ -87,7 +95,11 @@ def _class_fields(root: Path, path: Path, class_name: str, seen: set[tuple[Path,
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             name = stmt.target.id
             annotation = ast.unparse(stmt.annotation)
-            if name == "model_config" or name.startswith("_") or annotation.startswith(("ClassVar", "typing.ClassVar")):
+            if (
+                name == "model_config"
+                or name.startswith("_")
+                or annotation.startswith(("ClassVar", "typing.ClassVar"))
+            ):
                 continue
             fields.add(name)
     prefix = _env_prefix(cls) or prefix
