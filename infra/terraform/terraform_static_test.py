@@ -368,7 +368,10 @@ def test_artifact_registry_repo_and_cleanup() -> None:
 def test_ci_push_via_workload_identity_federation() -> None:
     path = MODULES / "artifact-registry"
     provider = the(path, "google_iam_workload_identity_pool_provider")
-    assert one(provider["attribute_condition"]) == 'assertion.repository == "${var.github_repository}"'
+    assert one(provider["attribute_condition"]) == (
+        "assertion.repository == '${var.github_repository}' && "
+        "assertion.sub == 'repo:${var.github_repository}:ref:${var.push_ref}'"
+    )
     assert one(block(provider, "oidc")["issuer_uri"]) == "https://token.actions.githubusercontent.com"
     assert one(load_dir(path)["variable"]["github_repository"]["default"]) == "keep-dev/keep"
     assert one(load_dir(ROOTS["shared"])["module"]["artifact_registry"]["github_repository"]) == "keep-dev/keep"

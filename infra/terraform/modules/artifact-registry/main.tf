@@ -63,8 +63,9 @@ resource "google_iam_workload_identity_pool_provider" "github" {
     "attribute.actor"      = "assertion.actor"
   }
 
-  # Only tokens minted for this one repository are accepted at all.
-  attribute_condition = "assertion.repository == \"${var.github_repository}\""
+  # Only tokens minted for workflows of this one repository on the push ref are accepted at all
+  # (sub = repo:<owner>/<name>:ref:<ref>; pull requests and forks get no token).
+  attribute_condition = "assertion.repository == '${var.github_repository}' && assertion.sub == 'repo:${var.github_repository}:ref:${var.push_ref}'"
 
   oidc {
     issuer_uri = "https://token.actions.githubusercontent.com"
@@ -81,12 +82,6 @@ resource "google_service_account_iam_member" "ci_push_wif" {
   service_account_id = google_service_account.ci_push.name
   role               = "roles/iam.workloadIdentityUser"
   member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository/${var.github_repository}"
-
-  condition {
-    title       = "push-ref-only"
-    description = "Only workflows running on ${var.push_ref} may push images"
-    expression  = "request.auth.claims.google.attribute.ref == \"${var.push_ref}\""
-  }
 }
 
 resource "google_artifact_registry_repository_iam_member" "ci_push_writer" {
