@@ -51,6 +51,7 @@ resource "google_iam_workload_identity_pool" "github" {
 }
 
 resource "google_iam_workload_identity_pool_provider" "github" {
+  #checkov:skip=CKV_GCP_125:False positive: checkov does not resolve var.github_repository inside the module; the condition pins assertion.repository and assertion.sub to repo:keep-dev/keep:ref:refs/heads/main (asserted by terraform_static_test.py).
   project                            = var.project_id
   workload_identity_pool_id          = google_iam_workload_identity_pool.github.workload_identity_pool_id
   workload_identity_pool_provider_id = "github-actions"
