@@ -25,7 +25,7 @@ class FakeServer:
     """routes: {("GET", "/v1/sys/seal-status"): (200, {...}) or [(..), (..)]} - a list is
     answered in order, the last entry repeating."""
 
-    routes: dict[tuple[str, str], Response | list[Response]] = field(default_factory=dict)
+    routes: dict[tuple[str, str], Any] = field(default_factory=dict)  # Response | list[Response]
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -62,8 +62,7 @@ class FakeServer:
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._httpd.server_port}"
 
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, TextIO, cast
 
 import urllib3.exceptions
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
 
 from keep.ops.errors import ExitCode, KeepctlError
 
@@ -35,7 +35,7 @@ class Status:
 def api_client(kubeconfig: str | None, context: str | None) -> k8s.ApiClient:
     try:
         if kubeconfig or os.environ.get("KUBECONFIG") or not os.environ.get("KUBERNETES_SERVICE_HOST"):
-            return k8s_config.new_client_from_config(config_file=kubeconfig, context=context)
+            return cast(k8s.ApiClient, k8s_config.new_client_from_config(config_file=kubeconfig, context=context))
         k8s_config.load_incluster_config()
         return k8s.ApiClient()
     except (k8s_config.ConfigException, OSError) as exc:
@@ -47,13 +47,14 @@ def api_client(kubeconfig: str | None, context: str | None) -> k8s.ApiClient:
 
 
 def deployment_status(dep: k8s.V1Deployment) -> Status:
-    name = f"deployment/{dep.metadata.name}"
+    meta = dep.metadata or k8s.V1ObjectMeta()
+    name = f"deployment/{meta.name}"
     status = dep.status or k8s.V1DeploymentStatus()
     wanted = dep.spec.replicas if dep.spec and dep.spec.replicas is not None else 1
     for cond in status.conditions or []:
         if cond.type == "Progressing" and cond.reason == "ProgressDeadlineExceeded":
             return Status(name, FAILED, f"{cond.reason}: {cond.message}")
-    generation = dep.metadata.generation or 0
+    generation = meta.generation or 0
     if generation > (status.observed_generation or 0):
         return Status(name, WAITING, f"waiting for the controller to observe generation {generation}")
     updated = status.updated_replicas or 0
@@ -117,7 +118,7 @@ def collect(apps: k8s.AppsV1Api, custom: k8s.CustomObjectsApi, env: str, revisio
         return [Status(f"namespace/{namespace}", WAITING, f"API error {exc.status}, retrying")]
     if not deployments:
         statuses.append(Status(f"namespace/{namespace}", WAITING, "no Deployments yet"))
-    statuses.extend(deployment_status(d) for d in sorted(deployments, key=lambda d: d.metadata.name))
+    statuses.extend(deployment_status(d) for d in sorted(deployments, key=lambda d: str(d.metadata.name if d.metadata else "")))
     try:
         app = custom.get_namespaced_custom_object(
             ARGO_GROUP, ARGO_VERSION, ARGO_NAMESPACE, ARGO_PLURAL, app_name, _request_timeout=REQUEST_TIMEOUT
@@ -133,7 +134,7 @@ def collect(apps: k8s.AppsV1Api, custom: k8s.CustomObjectsApi, env: str, revisio
             raise err from exc
         statuses.append(Status(f"application/{app_name}", WAITING, f"API error {exc.status}, retrying"))
     else:
-        statuses.append(application_status(app, revision))
+        statuses.append(application_status(cast(dict[str, Any], app), revision))
     return statuses
 
 

@@ -48,7 +48,7 @@ def emulator() -> Iterator[str]:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"gcp-storage-emulator did not start: {proc.stderr.read() if proc.stderr else ''}")
+                raise RuntimeError(f"gcp-storage-emulator did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
             time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}"
