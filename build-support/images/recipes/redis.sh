@@ -54,6 +54,7 @@ if [ "${1:-}" = redis-server ]; then
   shift
   case "${1:-}" in
     *.conf) exec redis-server "$@" ;;                       # caller's own config file
+    -v|--version|-h|--help|--test-memory|--check-system) exec redis-server "$@" ;;
     *) exec redis-server /etc/redis/keep.conf "$@" ;;      # our defaults, then caller's flags
   esac
 fi
