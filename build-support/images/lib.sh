@@ -9,7 +9,7 @@
 #   recipe_pre_install ROOTFS   (optional) runs before the packages are installed (fixed uids etc.)
 #   recipe_post_install ROOTFS  (optional) runs after installation, before stripping
 #
-# The image gets LABEL dev.keep.recipe-sha256 = sha256 over this file, common.sh and the recipe:
+# The image gets LABEL dev.keep.recipe-sha256 = sha256 over this file and the recipe:
 # an existing tag whose label differs means someone changed a recipe without bumping -rN, and
 # the build stops (use --force to overwrite locally, bump -rN to publish the change).
 
@@ -22,7 +22,7 @@ RECORD_FILE=${KEEP_IMAGE_RECORD_FILE:-/var/log/keep-base-images.tsv}
 UID_KEEP=10001
 
 recipe_hash() {  # recipe_hash RECIPE_FILE
-  cat "$BUILD_SUPPORT_DIR/lib/common.sh" "$IMAGES_DIR/lib.sh" "$1" | sha256sum | cut -c1-64
+  cat "$IMAGES_DIR/lib.sh" "$1" | sha256sum | cut -c1-64
 }
 
 image_label() {  # image_label TAG LABEL -> value or empty; fails if the image is absent
