@@ -14,7 +14,6 @@
 # the build stops (use --force to overwrite locally, bump -rN to publish the change).
 
 IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BUILD_SUPPORT_DIR=$(cd "$IMAGES_DIR/.." && pwd)
 SUITE=${KEEP_DEBIAN_SUITE:-bookworm}
 APT_CACHE_DIR=${KEEP_APT_CACHE_DIR:-/var/cache/keep-base-images/apt}
 WORK_ROOT=${KEEP_IMAGE_WORK_ROOT:-/var/tmp}
@@ -151,6 +150,7 @@ build_image() {
   mkdir -p "$WORK_ROOT" "$APT_CACHE_DIR"
   _ROOTFS=$(mktemp -d "$WORK_ROOT/keep-rootfs.XXXXXX")
   trap _cleanup_rootfs EXIT
+  trap 'exit 130' INT TERM  # so the EXIT trap unmounts and deletes the half-built rootfs
   chmod 755 "$_ROOTFS"
   log "[$IMAGE_TAG] debootstrap --variant=minbase $SUITE from $(debian_mirror)"
   debootstrap --variant=minbase --cache-dir="$APT_CACHE_DIR" "$SUITE" "$_ROOTFS" "$(debian_mirror)" \
@@ -209,7 +209,7 @@ DPKG
   tar --numeric-owner --xattrs -C "$_ROOTFS" -c . \
     | docker import "${changes[@]}" --message "keep base image $IMAGE_TAG" - "$IMAGE_TAG" >/dev/null
   _cleanup_rootfs
-  trap - EXIT
+  trap - EXIT INT TERM
 
   # The replaced image is now untagged: drop it unless a container or another tag uses it.
   if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect --format '{{.Id}}' "$IMAGE_TAG")" ]; then
