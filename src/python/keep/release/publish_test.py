@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,10 @@ class FakePants:
         self.hashes = hashes
         self.calls: list[list[str]] = []
 
-    def __call__(self, argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, argv: Sequence[str], cwd: Path, env: Mapping[str, str]
+    ) -> subprocess.CompletedProcess[str]:
+        assert env == {"PANTS_CONCURRENT": "True"}
         args = list(argv[1:])
         self.calls.append(args)
         out = ""
@@ -187,7 +190,9 @@ def test_pants_failure_fails_the_run(repo: Path) -> None:
     base = git(repo, "rev-parse", "HEAD")
     commit(repo, {"src/python/keep/gateway/app.py": "x = 8\n"})
 
-    def broken(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    def broken(
+        argv: Sequence[str], cwd: Path, env: Mapping[str, str]
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(argv, 1, "", "boom")
 
     report = publish.publish(
