@@ -129,10 +129,19 @@ def set_tags(path: Path, tags: Mapping[str, str], *, dry_run: bool = False) -> l
 def promote(
     src: Path, dst: Path, names: list[str] | None = None, *, dry_run: bool = False
 ) -> list[Change]:
-    """Copy newTag values from one overlay (dev) to another (prod). Images that are still
-    `unreleased` in the source are not promoted."""
+    """Copy newTag values from one overlay (dev) to another (prod). Without `names`, every
+    image that has an entry in both (prod has no redis: it uses Memorystore). Images that are
+    still `unreleased` in the source are not promoted."""
     src_tags = read_tags(src)
-    wanted = names or sorted(src_tags)
+    if names:
+        wanted = names
+    else:
+        dst_names = {
+            str(e.get("name"))
+            for e in _images(_load(dst.read_text()), dst)
+            if isinstance(e, CommentedMap)
+        }
+        wanted = sorted(set(src_tags) & dst_names)
     unknown = sorted(set(wanted) - set(src_tags))
     if unknown:
         raise OverlayError(f"{src}: no newTag for {', '.join(unknown)}")

@@ -131,3 +131,13 @@ def test_no_images_list(tmp_path: Path) -> None:
     path.write_text("resources: [a]\n")
     with pytest.raises(kustomize.OverlayError, match="no `images:` list"):
         kustomize.set_tags(path, {"a": "b"})
+
+
+def test_promote_skips_images_the_target_does_not_have(overlays: Path) -> None:
+    dev = kustomize.overlay_path(overlays, "dev")
+    prod = kustomize.overlay_path(overlays, "prod")
+    prod.write_text(prod.read_text().split("  - name: redis")[0])  # prod: Memorystore, no redis
+    kustomize.set_tags(dev, {"gateway": "g2", "redis": "7.0-bookworm-r2"})
+    assert [c.name for c in kustomize.promote(dev, prod)] == ["gateway"]
+    with pytest.raises(kustomize.OverlayError, match="no images entry for redis"):
+        kustomize.promote(dev, prod, ["redis"])
