@@ -6,7 +6,16 @@ from pathlib import Path
 import pytest
 
 from keep.release import cli, kustomize
-from keep.release.kustomize_test import OVERLAY
+
+OVERLAY = """\
+images:
+  - name: gateway  # comment
+    newName: europe-west1-docker.pkg.dev/keep-artifacts/keep/gateway
+    newTag: unreleased
+  - name: ratelimit
+    newName: europe-west1-docker.pkg.dev/keep-artifacts/keep/ratelimit
+    newTag: unreleased
+"""
 
 
 @pytest.fixture
