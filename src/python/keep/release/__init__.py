@@ -7,5 +7,5 @@ Modules:
   registry    "is this tag already in the registry?" and `docker push`
   publish     the orchestration: changed images -> package -> push only missing tags
   kustomize   rewrite `images:` newTag entries of a kustomize overlay (bump, promote)
-  cli         `./pants run src/python/keep/release:release -- <publish|bump|promote|push-base|changed>`
+  cli         `./pants run src/python/keep/release:cli -- <publish|bump|promote|push-base|changed>`
 """

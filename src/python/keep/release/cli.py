@@ -1,10 +1,10 @@
 """keep-release: build and push only changed images; bump and promote kustomize overlays.
 
-  ./pants run src/python/keep/release:release -- changed   --since origin/main
-  ./pants run src/python/keep/release:release -- publish   --since origin/main --registry local [--dry-run] [--report publish.json]
-  ./pants run src/python/keep/release:release -- push-base --registry artifact-registry [--image redis]
-  ./pants run src/python/keep/release:release -- bump      --env dev --report publish.json | --image gateway=<tag> ...
-  ./pants run src/python/keep/release:release -- promote   --from dev --to prod [--image gateway ...]
+  ./pants run src/python/keep/release:cli -- changed   --since origin/main
+  ./pants run src/python/keep/release:cli -- publish   --since origin/main --registry local [--dry-run] [--report publish.json]
+  ./pants run src/python/keep/release:cli -- push-base --registry artifact-registry [--image redis]
+  ./pants run src/python/keep/release:cli -- bump      --env dev --report publish.json | --image gateway=<tag> ...
+  ./pants run src/python/keep/release:cli -- promote   --from dev --to prod [--image gateway ...]
 
 Exit codes: 0 ok, 1 a build/push/edit failed, 2 usage error.
 """
