@@ -28,7 +28,9 @@ def find_checkov() -> list[str]:
         return [env]
     if PANTS_PEX.is_file():
         return [str(PANTS_PEX.resolve())]
-    found = shutil.which("checkov") or shutil.which("checkov", path=str(Path(sys.executable).parent))
+    found = shutil.which("checkov") or shutil.which(
+        "checkov", path=str(Path(sys.executable).parent)
+    )
     if found:
         return [found]
     raise AssertionError(
@@ -57,7 +59,7 @@ def run_checkov() -> dict[str, Any]:
     assert proc.returncode in (0, 1), f"checkov crashed ({proc.returncode}): {proc.stderr[-3000:]}"
     report = json.loads(proc.stdout)
     if isinstance(report, list):  # one entry per framework
-        (report,) = [r for r in report if r.get("check_type") == "terraform"]
+        (report,) = (r for r in report if r.get("check_type") == "terraform")
     return report
 
 

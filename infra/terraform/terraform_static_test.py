@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ def one(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_dir(path: Path) -> dict[str, Any]:
     """Merge every .tf file of a directory into {kind: ...} maps."""
     merged: dict[str, Any] = {
@@ -117,7 +117,11 @@ def test_expected_modules_exist_with_readme() -> None:
 
 
 def _version_constraint_is_bounded(constraint: str) -> bool:
-    return "<" in constraint or "~>" in constraint or re.fullmatch(r"=?\s*\d+\.\d+\.\d+", constraint) is not None
+    return (
+        "<" in constraint
+        or "~>" in constraint
+        or re.fullmatch(r"=?\s*\d+\.\d+\.\d+", constraint) is not None
+    )
 
 
 @pytest.mark.parametrize("path", all_tf_dirs(), ids=lambda p: str(p.relative_to(TF_ROOT)))
@@ -131,7 +135,9 @@ def test_required_version_and_pinned_providers(path: Path) -> None:
         t.split("_", 1)[0] for (t, _) in load_dir(path)["data"]
     }
     for provider in used:
-        assert provider in providers, f"{path}: provider {provider} used but not in required_providers"
+        assert (
+            provider in providers
+        ), f"{path}: provider {provider} used but not in required_providers"
     for name, spec in providers.items():
         spec = one(spec)
         assert spec["source"] == f"hashicorp/{name}"
@@ -168,9 +174,13 @@ def test_module_arguments_are_declared_variables() -> None:
         for name, mod in load_dir(path)["module"].items():
             target = (path / one(mod["source"])).resolve()
             declared = set(load_dir(target)["variable"])
-            passed = {k for k in mod if not k.startswith("__") and k not in {"source", "depends_on"}}
+            passed = {
+                k for k in mod if not k.startswith("__") and k not in {"source", "depends_on"}
+            }
             assert passed <= declared, f"{path.name}/{name}: unknown arguments {passed - declared}"
-            required = {v for v, body in load_dir(target)["variable"].items() if "default" not in body}
+            required = {
+                v for v, body in load_dir(target)["variable"].items() if "default" not in body
+            }
             assert required <= passed, f"{path.name}/{name}: missing arguments {required - passed}"
 
 
@@ -335,7 +345,9 @@ def test_gke_node_service_account_least_privilege() -> None:
     assert one(pull["role"]) == "roles/artifactregistry.reader"
     assert one(pull["repository"]) == "${var.artifact_registry_repository}"
     assert one(pull["member"]) == "serviceAccount:${google_service_account.nodes.email}"
-    assert one(load_dir(path)["variable"]["artifact_registry_project"]["default"]) == "keep-artifacts"
+    assert (
+        one(load_dir(path)["variable"]["artifact_registry_project"]["default"]) == "keep-artifacts"
+    )
 
 
 # --------------------------------------------------------------------------- edge
@@ -372,9 +384,14 @@ def test_ci_push_via_workload_identity_federation() -> None:
         "assertion.repository == '${var.github_repository}' && "
         "assertion.sub == 'repo:${var.github_repository}:ref:${var.push_ref}'"
     )
-    assert one(block(provider, "oidc")["issuer_uri"]) == "https://token.actions.githubusercontent.com"
+    assert (
+        one(block(provider, "oidc")["issuer_uri"]) == "https://token.actions.githubusercontent.com"
+    )
     assert one(load_dir(path)["variable"]["github_repository"]["default"]) == "keep-dev/keep"
-    assert one(load_dir(ROOTS["shared"])["module"]["artifact_registry"]["github_repository"]) == "keep-dev/keep"
+    assert (
+        one(load_dir(ROOTS["shared"])["module"]["artifact_registry"]["github_repository"])
+        == "keep-dev/keep"
+    )
     wif = resources(path, "google_service_account_iam_member")["ci_push_wif"]
     assert one(wif["role"]) == "roles/iam.workloadIdentityUser"
     assert one(wif["member"]).endswith("/attribute.repository/${var.github_repository}")
@@ -412,7 +429,10 @@ def test_state_service_account_condition() -> None:
     assert one(binding["role"]) == "roles/storage.objectAdmin"
     assert one(binding["member"]) == "serviceAccount:${google_service_account.state.email}"
     cond = block(binding, "condition")
-    assert one(cond["expression"]) == 'resource.name.startsWith("projects/_/buckets/${google_storage_bucket.state.name}")'
+    assert (
+        one(cond["expression"])
+        == 'resource.name.startsWith("projects/_/buckets/${google_storage_bucket.state.name}")'
+    )
 
 
 def test_bootstrap_adopts_the_keepctl_bucket() -> None:

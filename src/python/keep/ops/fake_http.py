@@ -34,7 +34,9 @@ class FakeServer:
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 path = urlsplit(self.path).path
-                server.requests.append(Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()}))
+                server.requests.append(
+                    Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()})
+                )
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
@@ -67,7 +69,7 @@ class FakeServer:
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         self._thread.start()
         return self
 

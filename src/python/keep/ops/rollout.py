@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TextIO, cast
+from typing import Any, TextIO, cast
 
 import urllib3.exceptions
 from kubernetes import client as k8s
@@ -16,7 +17,12 @@ from kubernetes.client.exceptions import ApiException
 
 from keep.ops.errors import ExitCode, KeepctlError
 
-ARGO_GROUP, ARGO_VERSION, ARGO_PLURAL, ARGO_NAMESPACE = "argoproj.io", "v1alpha1", "applications", "argocd"
+ARGO_GROUP, ARGO_VERSION, ARGO_PLURAL, ARGO_NAMESPACE = (
+    "argoproj.io",
+    "v1alpha1",
+    "applications",
+    "argocd",
+)
 REQUEST_TIMEOUT = 15
 
 READY, WAITING, FAILED = "ready", "waiting", "failed"
@@ -34,8 +40,15 @@ class Status:
 
 def api_client(kubeconfig: str | None, context: str | None) -> k8s.ApiClient:
     try:
-        if kubeconfig or os.environ.get("KUBECONFIG") or not os.environ.get("KUBERNETES_SERVICE_HOST"):
-            return cast(k8s.ApiClient, k8s_config.new_client_from_config(config_file=kubeconfig, context=context))
+        if (
+            kubeconfig
+            or os.environ.get("KUBECONFIG")
+            or not os.environ.get("KUBERNETES_SERVICE_HOST")
+        ):
+            return cast(
+                k8s.ApiClient,
+                k8s_config.new_client_from_config(config_file=kubeconfig, context=context),
+            )
         k8s_config.load_incluster_config()
         return k8s.ApiClient()
     except (k8s_config.ConfigException, OSError) as exc:
@@ -56,7 +69,9 @@ def deployment_status(dep: k8s.V1Deployment) -> Status:
             return Status(name, FAILED, f"{cond.reason}: {cond.message}")
     generation = meta.generation or 0
     if generation > (status.observed_generation or 0):
-        return Status(name, WAITING, f"waiting for the controller to observe generation {generation}")
+        return Status(
+            name, WAITING, f"waiting for the controller to observe generation {generation}"
+        )
     updated = status.updated_replicas or 0
     replicas = status.replicas or 0
     available = status.available_replicas or 0
@@ -82,9 +97,15 @@ def application_status(app: dict[str, Any], revision: str | None = None) -> Stat
         details.append(health["message"])
     suffix = f" ({'; '.join(details)})" if details else ""
     if op.get("phase") in ("Failed", "Error"):
-        return Status(name, FAILED, f"sync operation {op['phase']}: {op.get('message', 'no message')}")
+        return Status(
+            name, FAILED, f"sync operation {op['phase']}: {op.get('message', 'no message')}"
+        )
     if revision and not synced_rev.startswith(revision):
-        return Status(name, WAITING, f"synced revision {synced_rev[:12] or 'none'}, waiting for {revision[:12]}")
+        return Status(
+            name,
+            WAITING,
+            f"synced revision {synced_rev[:12] or 'none'}, waiting for {revision[:12]}",
+        )
     if sync == "Synced" and health_status == "Healthy":
         return Status(name, READY, "Synced and Healthy")
     return Status(name, WAITING, f"sync={sync} health={health_status}{suffix}")
@@ -105,12 +126,16 @@ def _api_error(what: str, exc: ApiException) -> KeepctlError | None:
     return None
 
 
-def collect(apps: k8s.AppsV1Api, custom: k8s.CustomObjectsApi, env: str, revision: str | None) -> list[Status]:
+def collect(
+    apps: k8s.AppsV1Api, custom: k8s.CustomObjectsApi, env: str, revision: str | None
+) -> list[Status]:
     namespace = f"keep-{env}"
     app_name = f"keep-{env}"
     statuses: list[Status] = []
     try:
-        deployments = apps.list_namespaced_deployment(namespace, _request_timeout=REQUEST_TIMEOUT).items
+        deployments = apps.list_namespaced_deployment(
+            namespace, _request_timeout=REQUEST_TIMEOUT
+        ).items
     except ApiException as exc:
         err = _api_error(f"list Deployments in {namespace}", exc)
         if err:
@@ -118,10 +143,18 @@ def collect(apps: k8s.AppsV1Api, custom: k8s.CustomObjectsApi, env: str, revisio
         return [Status(f"namespace/{namespace}", WAITING, f"API error {exc.status}, retrying")]
     if not deployments:
         statuses.append(Status(f"namespace/{namespace}", WAITING, "no Deployments yet"))
-    statuses.extend(deployment_status(d) for d in sorted(deployments, key=lambda d: str(d.metadata.name if d.metadata else "")))
+    statuses.extend(
+        deployment_status(d)
+        for d in sorted(deployments, key=lambda d: str(d.metadata.name if d.metadata else ""))
+    )
     try:
         app = custom.get_namespaced_custom_object(
-            ARGO_GROUP, ARGO_VERSION, ARGO_NAMESPACE, ARGO_PLURAL, app_name, _request_timeout=REQUEST_TIMEOUT
+            ARGO_GROUP,
+            ARGO_VERSION,
+            ARGO_NAMESPACE,
+            ARGO_PLURAL,
+            app_name,
+            _request_timeout=REQUEST_TIMEOUT,
         )
     except ApiException as exc:
         if exc.status == 404:
@@ -132,7 +165,9 @@ def collect(apps: k8s.AppsV1Api, custom: k8s.CustomObjectsApi, env: str, revisio
         err = _api_error(f"read Application {ARGO_NAMESPACE}/{app_name}", exc)
         if err:
             raise err from exc
-        statuses.append(Status(f"application/{app_name}", WAITING, f"API error {exc.status}, retrying"))
+        statuses.append(
+            Status(f"application/{app_name}", WAITING, f"API error {exc.status}, retrying")
+        )
     else:
         statuses.append(application_status(cast(dict[str, Any], app), revision))
     return statuses
@@ -159,19 +194,29 @@ def wait(
         try:
             statuses = collect(apps, custom, env, revision)
         except urllib3.exceptions.HTTPError as exc:
-            statuses = [Status("api-server", WAITING, f"unreachable ({exc.__class__.__name__}), retrying")]
+            statuses = [
+                Status("api-server", WAITING, f"unreachable ({exc.__class__.__name__}), retrying")
+            ]
         for st in statuses:
             if last_seen.get(st.obj) != st.message:
                 print(f"[{elapsed:5.0f}s] {st}", file=out, flush=True)
                 last_seen[st.obj] = st.message
         failed = [s for s in statuses if s.state == FAILED]
         if failed:
-            raise KeepctlError("rollout failed: " + "; ".join(str(s) for s in failed), ExitCode.FAILED)
+            raise KeepctlError(
+                "rollout failed: " + "; ".join(str(s) for s in failed), ExitCode.FAILED
+            )
         if all(s.state == READY for s in statuses):
-            print(f"[{elapsed:5.0f}s] keep-{env} rolled out: all Deployments available, Application Synced and Healthy",
-                  file=out, flush=True)
+            print(
+                f"[{elapsed:5.0f}s] keep-{env} rolled out: all Deployments available, Application Synced and Healthy",
+                file=out,
+                flush=True,
+            )
             return statuses
         if elapsed >= timeout:
             pending = "; ".join(str(s) for s in statuses if s.state != READY)
-            raise KeepctlError(f"timed out after {timeout:.0f}s waiting for keep-{env}: {pending}", ExitCode.TIMEOUT)
+            raise KeepctlError(
+                f"timed out after {timeout:.0f}s waiting for keep-{env}: {pending}",
+                ExitCode.TIMEOUT,
+            )
         sleep(min(interval, max(0.0, timeout - elapsed)))

@@ -59,11 +59,13 @@ def make_client(project: str) -> storage.Client:
             return storage.Client(project=project, credentials=AnonymousCredentials())
         token = os.environ.get("GOOGLE_OAUTH_ACCESS_TOKEN")
         if token:
-            return storage.Client(project=project, credentials=google.oauth2.credentials.Credentials(token))
+            return storage.Client(
+                project=project, credentials=google.oauth2.credentials.Credentials(token)
+            )
         return storage.Client(project=project)
     except google.auth.exceptions.DefaultCredentialsError as exc:
         raise KeepctlError(
-            "no Google credentials: `eval \"$(keepctl gcp-token --account terraform-shared --export)\"` "
+            'no Google credentials: `eval "$(keepctl gcp-token --account terraform-shared --export)"` '
             "or `gcloud auth application-default login`.",
             ExitCode.AUTH,
         ) from exc
@@ -75,7 +77,11 @@ def inspect(bucket: storage.Bucket, location: str) -> list[Drift]:
         drift.append(Drift("versioning", bool(bucket.versioning_enabled), True))
     iam = bucket.iam_configuration
     if not iam.uniform_bucket_level_access_enabled:
-        drift.append(Drift("uniform_bucket_level_access", bool(iam.uniform_bucket_level_access_enabled), True))
+        drift.append(
+            Drift(
+                "uniform_bucket_level_access", bool(iam.uniform_bucket_level_access_enabled), True
+            )
+        )
     pap = iam.public_access_prevention
     if pap != ENFORCED:
         drift.append(Drift("public_access_prevention", pap, ENFORCED))
@@ -99,7 +105,9 @@ def _api_error(action: str, name: str, exc: gexc.GoogleAPICallError) -> KeepctlE
             ExitCode.AUTH,
         )
     if isinstance(exc, gexc.Conflict):
-        return KeepctlError(f"gs://{name} already exists in another project ({exc.message}).", ExitCode.FAILED)
+        return KeepctlError(
+            f"gs://{name} already exists in another project ({exc.message}).", ExitCode.FAILED
+        )
     return KeepctlError(f"{action} gs://{name} failed ({exc.code}): {exc.message}", ExitCode.FAILED)
 
 
@@ -120,7 +128,10 @@ def ensure(
 
     if bucket is None:
         if not create:
-            raise KeepctlError(f"gs://{name} does not exist (run without --no-create to create it)", ExitCode.NOT_FOUND)
+            raise KeepctlError(
+                f"gs://{name} does not exist (run without --no-create to create it)",
+                ExitCode.NOT_FOUND,
+            )
         bucket = client.bucket(name)
         _apply_wanted(bucket)
         try:

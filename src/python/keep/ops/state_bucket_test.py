@@ -35,8 +35,17 @@ def _free_port() -> int:
 def emulator() -> Iterator[str]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from gcp_storage_emulator.__main__ import main; main()",
-         "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"],
+        [
+            sys.executable,
+            "-c",
+            "from gcp_storage_emulator.__main__ import main; main()",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--in-memory",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -48,7 +57,9 @@ def emulator() -> Iterator[str]:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"gcp-storage-emulator did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"gcp-storage-emulator did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
             time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -75,16 +86,30 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def ensure_args(bucket: str, *extra: str, location: str = EMULATOR_LOCATION) -> list[str]:
-    return ["state-bucket", "ensure", "--project", PROJECT, "--bucket", bucket, "--location", location, *extra]
+    return [
+        "state-bucket",
+        "ensure",
+        "--project",
+        PROJECT,
+        "--bucket",
+        bucket,
+        "--location",
+        location,
+        *extra,
+    ]
 
 
 def test_make_client_uses_emulator(gcs: storage.Client) -> None:
     client = state_bucket.make_client(PROJECT)
-    assert isinstance(client._credentials, AnonymousCredentials)  # noqa: SLF001 - checking wiring only
+    assert isinstance(
+        client._credentials, AnonymousCredentials
+    )  # noqa: SLF001 - checking wiring only
     assert os.environ["STORAGE_EMULATOR_HOST"] in client._connection.API_BASE_URL  # noqa: SLF001
 
 
-def test_creates_bucket_with_wanted_settings_and_is_idempotent(gcs: storage.Client, bucket_name: str) -> None:
+def test_creates_bucket_with_wanted_settings_and_is_idempotent(
+    gcs: storage.Client, bucket_name: str
+) -> None:
     code, out, err = run(*ensure_args(bucket_name))
     assert code == ExitCode.OK, err
     assert f"created gs://{bucket_name}" in out

@@ -119,7 +119,9 @@ def fetch_gcp_token(
             ExitCode.NOT_FOUND,
         ) from exc
     except hvac.exceptions.VaultError as exc:
-        raise KeepctlError(f"Vault error for {path}: {_vault_message(exc)}", ExitCode.FAILED) from exc
+        raise KeepctlError(
+            f"Vault error for {path}: {_vault_message(exc)}", ExitCode.FAILED
+        ) from exc
     except requests.exceptions.RequestException as exc:
         raise KeepctlError(f"cannot reach Vault at {addr}: {exc}", ExitCode.UNAVAILABLE) from exc
 
