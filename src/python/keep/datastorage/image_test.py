@@ -1,4 +1,5 @@
-"""The datastorage image, really built by Pants and really run: start time, hardening, SIGTERM."""
+"""The datastorage image, really built by Pants and really run: hardening, SIGTERM, size.
+(Start-up time is measured by `./pants run src/python/keep/bench:image-start`, not here.)"""
 
 from __future__ import annotations
 
@@ -27,10 +28,9 @@ def _start(network: Network) -> Running:
     return run(IMAGE, "datastorage", network, {"REDIS_URL": "redis://redis:6379/0"}, [50051, 9101])
 
 
-def test_serves_within_two_seconds_as_non_root_on_a_read_only_root(network: Network) -> None:
+def test_serves_as_non_root_on_a_read_only_root(network: Network) -> None:
     container = _start(network)
-    seconds = wait_until_serving(f"127.0.0.1:{container.host_port(50051)}", timeout=10)
-    assert seconds <= 2.0, f"SERVING after {seconds:.2f} s"
+    wait_until_serving(f"127.0.0.1:{container.host_port(50051)}", timeout=30)
     attrs = container.container.attrs
     assert attrs["Config"]["User"] == "10001:10001"
     assert attrs["HostConfig"]["ReadonlyRootfs"] is True
@@ -41,7 +41,7 @@ def test_serves_within_two_seconds_as_non_root_on_a_read_only_root(network: Netw
 
 def test_sigterm_drains_and_exits_zero(network: Network) -> None:
     container = _start(network)
-    wait_until_serving(f"127.0.0.1:{container.host_port(50051)}", timeout=10)
+    wait_until_serving(f"127.0.0.1:{container.host_port(50051)}", timeout=30)
     container.container.stop(timeout=25)  # SIGTERM to PID 1, SIGKILL only after 25 s
     assert container.container.wait()["StatusCode"] == 0
     logs = container.logs()
