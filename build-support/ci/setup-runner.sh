@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 sudo=()
-[ "$(id -u)" -eq 0 ] || sudo=(sudo --preserve-env=KEEP_DEBIAN_MIRROR,KEEP_SKIP_APT)
+[ "$(id -u)" -eq 0 ] || sudo=(sudo --preserve-env=KEEP_DEBIAN_MIRROR --preserve-env=KEEP_SKIP_APT)
 
 step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 

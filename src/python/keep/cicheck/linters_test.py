@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,7 @@ def test_there_are_workflows() -> None:
     assert {"ci.yml", "release.yml", "promote.yml", "terraform.yml"} <= names
 
 
-def _ok(proc: object) -> None:
-    assert isinstance(proc, tools.subprocess.CompletedProcess)
+def _ok(proc: subprocess.CompletedProcess[str]) -> None:
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -71,7 +71,7 @@ def test_linters_reject_a_broken_workflow(tmp_path: Path, tool: str) -> None:
         "          ref: ${{ github.event.pull_request.head.sha }}\n"
         "      - run: echo ${{ github.event.pull_request.title }} ${{ undefined.context }}\n"
     )
-    argv = (
+    argv: list[str | Path] = (
         [tools.binary("actionlint"), "-no-color", bad]
         if tool == "actionlint"
         else [tools.binary("zizmor"), "--offline", "--no-progress", bad]

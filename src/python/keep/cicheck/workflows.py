@@ -48,7 +48,8 @@ class Workflow:
     @property
     def on(self) -> dict[str, Any]:
         # PyYAML (YAML 1.1) reads the key `on` as the boolean True.
-        on = self.data.get("on", self.data.get(True))
+        data: dict[Any, Any] = self.data
+        on = data.get("on", data.get(True))
         if isinstance(on, str):
             return {on: None}
         if isinstance(on, list):

@@ -127,7 +127,9 @@ def _overlay(repo: Path) -> Path:
     return path
 
 
-def _release(repo: Path, base_ref: str, registry: FakeRegistry) -> tuple[publish.Report, dict]:
+def _release(
+    repo: Path, base_ref: str, registry: FakeRegistry
+) -> tuple[publish.Report, dict[str, str]]:
     """What release.yml does: ci-scope -> publish --since -> bump --report."""
     scope = ci_scope.compute(repo, base_ref, "push")
     extra = ("*",) if scope.everything else ()
