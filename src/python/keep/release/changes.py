@@ -48,6 +48,17 @@ def changed_files(repo: Path, ref: str) -> list[str]:
     return sorted({line for line in (diff + untracked).splitlines() if line})
 
 
+def merge_base(repo: Path, ref: str) -> str | None:
+    """The merge base of `ref` and HEAD, or None if there is none (unknown ref, all-zero sha of
+    a new branch, history rewritten by a force push, clone too shallow)."""
+    if not ref or set(ref) == {"0"}:
+        return None
+    try:
+        return _git(repo, "merge-base", ref, "HEAD").strip() or None
+    except GitError:
+        return None
+
+
 def matches(path: str, pattern: str) -> bool:
     if pattern.endswith("/**"):
         return path.startswith(pattern[:-2])

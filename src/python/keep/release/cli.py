@@ -5,6 +5,7 @@
   ./pants run src/python/keep/release:cli -- push-base --registry artifact-registry [--image redis]
   ./pants run src/python/keep/release:cli -- bump      --env dev --report publish.json | --image gateway=<tag> ...
   ./pants run src/python/keep/release:cli -- promote   --from dev --to prod [--image gateway ...]
+  ./pants run src/python/keep/release:cli -- ci-scope  --base-ref origin/main [--event pull_request] [--args-file F] [--github-output F]
 
 Exit codes: 0 ok, 1 a build/push/edit failed, 2 usage error.
 """
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from keep.release import changes, kustomize, publish
+from keep.release import changes, ci_scope, kustomize, publish
 from keep.release.pants import Pants, PantsError
 from keep.release.registry import REGISTRIES
 
@@ -106,6 +107,31 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--deploy-root", type=Path, default=DEFAULT_DEPLOY_ROOT)
     sp.add_argument("--image", action="append", metavar="NAME", help="only these images")
     sp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+
+    sp = sub.add_parser(
+        "ci-scope", help="print the Pants arguments CI runs: everything or affected targets"
+    )
+    sp.add_argument(
+        "--base-ref",
+        required=True,
+        metavar="REF",
+        help="compare with the merge base of REF and HEAD (origin/main, the push's `before` sha)",
+    )
+    sp.add_argument(
+        "--event",
+        default="pull_request",
+        help="GitHub event name; schedule and workflow_dispatch run everything",
+    )
+    sp.add_argument(
+        "--goal",
+        action="append",
+        metavar="GOAL",
+        help=f"Pants goal (default: {' '.join(ci_scope.DEFAULT_GOALS)})",
+    )
+    sp.add_argument("--args-file", type=Path, help="write the Pants arguments, one per line")
+    sp.add_argument(
+        "--github-output", type=Path, help="append everything/empty/base/since/args/reason"
+    )
     return p
 
 
@@ -128,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if report.ok else 1
         if args.command == "push-base":
             return _push_base(root, args)
+        if args.command == "ci-scope":
+            return _ci_scope(root, args)
         if args.command == "bump":
             return _bump(root, args)
         if args.command == "promote":
@@ -153,6 +181,20 @@ def _changed(root: Path, args: argparse.Namespace) -> int:
         return 0
     for target in Pants(root).list_images(None if cs.everything else args.since):
         print(target)
+    return 0
+
+
+def _ci_scope(root: Path, args: argparse.Namespace) -> int:
+    goals = tuple(args.goal or ci_scope.DEFAULT_GOALS)
+    scope = ci_scope.compute(root, args.base_ref, args.event)
+    print(scope.reason, file=sys.stderr)
+    argv = scope.pants_args(goals)
+    if args.args_file:
+        args.args_file.parent.mkdir(parents=True, exist_ok=True)
+        args.args_file.write_text("".join(f"{a}\n" for a in argv))
+    if args.github_output:
+        ci_scope.write_github_outputs(args.github_output, scope.github_outputs(goals))
+    print(" ".join(argv))
     return 0
 
 
