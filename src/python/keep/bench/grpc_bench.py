@@ -2,9 +2,12 @@
 
     ./pants run src/python/keep/bench:grpc -- --concurrency 64 --duration 10
 
-Closed loop: each of N clients repeatedly creates a secret (1 KiB by default) and reveals it,
-so half the requests are creates and half reveals. Without --target, the benchmark starts its
-own data-storage process against --redis-url (default: an embedded redis-server).
+Each of N clients repeatedly creates a secret (1 KiB by default) and reveals it, so half the
+requests are creates and half reveals. Two measurements per path: saturation (every client sends
+as fast as it gets answers) and a fixed offered load (--rate requests/s over all clients, latency
+counted from when a request was due, so queueing behind a slow server is not hidden). Without
+--target, the benchmark starts its own data-storage process against --redis-url (default: an
+embedded redis-server).
 """
 
 from __future__ import annotations
@@ -25,19 +28,32 @@ from keep.datastorage.store import LockoutPolicy, SecretStore, StoredSecret, con
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 
-Operation = Callable[[Results], Awaitable[None]]
+# One step sends two requests (create, then reveal); it gets the time it was due to start.
+Operation = Callable[[Results, float], Awaitable[None]]
+REQUESTS_PER_STEP = 2
 
 
-async def closed_loop(name: str, concurrency: int, duration: float, step: Operation) -> Results:
+async def load(
+    name: str, concurrency: int, duration: float, step: Operation, rate: float | None = None
+) -> Results:
+    """Runs `step` from `concurrency` clients for `duration` s: back to back, or paced so that
+    all clients together offer `rate` requests/s."""
     results = Results(name)
-    deadline = time.perf_counter() + duration
-
-    async def client() -> None:
-        while time.perf_counter() < deadline:
-            await step(results)
-
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    deadline = started + duration
+    interval = concurrency * REQUESTS_PER_STEP / rate if rate else 0.0
+
+    async def client(index: int) -> None:
+        due = started + interval * index / concurrency
+        while due < deadline:
+            if interval:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            else:
+                due = time.perf_counter()
+            await step(results, due)
+            due += interval
+
+    await asyncio.gather(*(client(i) for i in range(concurrency)))
     results.duration_seconds = time.perf_counter() - started
     return results
 
@@ -46,17 +62,18 @@ def timed(results: Results, started: float) -> None:
     results.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
-async def bench_grpc(target: str, concurrency: int, duration: float, payload: bytes) -> Results:
+async def bench_grpc(
+    target: str, concurrency: int, duration: float, payload: bytes, rate: float | None
+) -> Results:
     async with grpc.aio.insecure_channel(target) as channel:
         stub = pb_grpc.DataStorageServiceStub(channel)
 
-        async def create_then_reveal(results: Results) -> None:
+        async def create_then_reveal(results: Results, due: float) -> None:
             try:
-                started = time.perf_counter()
                 created = await stub.CreateSecret(
                     pb.CreateSecretRequest(payload=payload), timeout=5
                 )
-                timed(results, started)
+                timed(results, due)
                 started = time.perf_counter()
                 await stub.RevealSecret(
                     pb.RevealSecretRequest(id=created.id, password=created.password), timeout=5
@@ -65,8 +82,9 @@ async def bench_grpc(target: str, concurrency: int, duration: float, payload: by
             except grpc.aio.AioRpcError as e:
                 results.errors[e.code().name] += 1
 
-        await closed_loop("gRPC create+reveal", 8, 1.0, create_then_reveal)  # warm-up
-        return await closed_loop("gRPC create+reveal", concurrency, duration, create_then_reveal)
+        await load("warm-up", 8, 1.0, create_then_reveal)
+        label = f"gRPC at {rate:.0f} req/s offered" if rate else "gRPC saturated"
+        return await load(label, concurrency, duration, create_then_reveal, rate)
 
 
 async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
@@ -75,14 +93,13 @@ async def bench_redis(redis_url: str, concurrency: int, duration: float, payload
     store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800, 20))
     record = crypto.seal(payload, crypto.new_id(), crypto.new_password(), 0)
 
-    async def create_then_claim(results: Results) -> None:
+    async def create_then_claim(results: Results, due: float) -> None:
         secret_id = secrets.token_urlsafe(16)
         sealed = crypto.SealedRecord(
             int(time.time() * 1000) + 3_600_000, record.salt, record.nonce, record.ciphertext
         )
-        started = time.perf_counter()
         await store.create(secret_id, sealed)
-        timed(results, started)
+        timed(results, due)
         started = time.perf_counter()
         stored = await store.get(secret_id)
         assert stored is not None
@@ -90,24 +107,24 @@ async def bench_redis(redis_url: str, concurrency: int, duration: float, payload
         timed(results, started)
 
     try:
-        return await closed_loop("redis-py same commands", concurrency, duration, create_then_claim)
+        return await load("redis-py, same commands", concurrency, duration, create_then_claim)
     finally:
         await store.close()
 
 
 async def run(args: argparse.Namespace, redis_url: str, target: str) -> None:
     payload = os.urandom(args.payload_bytes)
-    grpc_results = await bench_grpc(target, args.concurrency, args.duration, payload)
+    saturated = await bench_grpc(target, args.concurrency, args.duration, payload, None)
+    paced = await bench_grpc(target, args.concurrency, args.duration, payload, args.rate)
     redis_results = await bench_redis(redis_url, args.concurrency, args.duration, payload)
     print(
-        f"concurrency {args.concurrency}, {args.duration:.0f} s each, {args.payload_bytes} B payloads"
+        f"{args.concurrency} clients, {args.duration:.0f} s each, {args.payload_bytes} B payloads"
     )
-    print(grpc_results.line())
-    print(redis_results.line())
+    for results in (saturated, paced, redis_results):
+        print(results.line())
     if redis_results.throughput:
-        print(
-            f"gRPC service / raw redis-py throughput: {grpc_results.throughput / redis_results.throughput:.2f}"
-        )
+        ratio = saturated.throughput / redis_results.throughput
+        print(f"saturated gRPC service / raw redis-py throughput: {ratio:.2f}")
 
 
 def main() -> None:
@@ -115,6 +132,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--payload-bytes", type=int, default=1024)
+    parser.add_argument("--rate", type=float, default=1000.0, help="offered load, requests/s")
     parser.add_argument("--target", help="host:port of a running data-storage (default: start one)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     args = parser.parse_args()
