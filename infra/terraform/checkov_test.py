@@ -54,12 +54,15 @@ def run_checkov() -> dict[str, Any]:
     env = dict(os.environ)
     env.pop("BC_API_KEY", None)
     env["LOG_LEVEL"] = "WARNING"
+    print(f"running {cmd[0]}")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     # exit 1 means "findings"; anything else non-zero is a crash.
     assert proc.returncode in (0, 1), f"checkov crashed ({proc.returncode}): {proc.stderr[-3000:]}"
-    report = json.loads(proc.stdout)
-    if isinstance(report, list):  # one entry per framework
-        (report,) = (r for r in report if r.get("check_type") == "terraform")
+    parsed = json.loads(proc.stdout)
+    if isinstance(parsed, list):  # one entry per framework
+        (parsed,) = (r for r in parsed if r.get("check_type") == "terraform")
+    assert isinstance(parsed, dict), f"unexpected checkov output: {proc.stdout[:500]}"
+    report: dict[str, Any] = parsed
     return report
 
 

@@ -25,7 +25,7 @@ def _subst(text: str, element: dict[str, Any]) -> str:
         value = element[key]
         if m.group("fn"):
             return json.dumps(value)
-        if isinstance(value, (dict, list)):
+        if isinstance(value, dict | list):
             raise TemplateError(f".{key} is not a scalar; use toJson")
         return str(value).lower() if isinstance(value, bool) else str(value)
 

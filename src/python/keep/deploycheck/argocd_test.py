@@ -4,6 +4,7 @@ per environment pointing at an overlay that renders, allowed by the AppProject."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from keep.deploycheck import contract
 from keep.deploycheck.argo import expand_applicationset
@@ -13,11 +14,11 @@ from keep.deploycheck.schemas import validate_object
 ROOT = repo_root()
 
 
-def _objs(kind: str) -> list[dict]:
+def _objs(kind: str) -> list[dict[str, Any]]:
     return [o for o in render_argocd() if o["kind"] == kind]
 
 
-def _apps() -> list[dict]:
+def _apps() -> list[dict[str, Any]]:
     (appset,) = _objs("ApplicationSet")
     return expand_applicationset(appset)
 

@@ -135,9 +135,9 @@ def test_dev_redis_is_durable_and_never_evicts() -> None:
         if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("redis-config")
     )
     lines = {
-        l.split()[0]: l.split(None, 1)[1]
-        for l in conf["data"]["redis.conf"].splitlines()
-        if l and not l.startswith("#")
+        line.split()[0]: line.split(None, 1)[1]
+        for line in conf["data"]["redis.conf"].splitlines()
+        if line and not line.startswith("#")
     }
     assert lines["appendonly"] == "yes"
     assert lines["maxmemory-policy"] == "noeviction"

@@ -56,7 +56,7 @@ def test_settings_missing_file_is_an_error(tmp_path: Path) -> None:
         settings_env_vars(tmp_path, "nothere")
 
 
-def _deployment(name: str = "datastorage") -> dict:
+def _deployment(name: str = "datastorage") -> dict[str, Any]:
     dev = render_overlay("dev")
     return copy.deepcopy(
         next(o for o in dev if o["kind"] == "Deployment" and o["metadata"]["name"] == name)

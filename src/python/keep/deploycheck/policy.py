@@ -30,11 +30,13 @@ def workloads(objs: Iterable[Obj]) -> list[Obj]:
 
 
 def pod_spec(w: Obj) -> Obj:
-    return w["spec"]["template"]["spec"]
+    spec: Obj = w["spec"]["template"]["spec"]
+    return spec
 
 
 def pod_labels(w: Obj) -> dict[str, str]:
-    return w["spec"]["template"]["metadata"].get("labels", {})
+    labels: dict[str, str] = w["spec"]["template"]["metadata"].get("labels", {})
+    return labels
 
 
 def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
@@ -677,8 +679,8 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         if (h["spec"].get("requestPolicy", {}).get("insecure", {}).get("action")) != "Redirect":
             problems.append(f"{object_id(h)}: insecure requests are not redirected to HTTPS")
     if not any(
-        l["spec"].get("securityModel") == "XFP" and l["spec"]["port"] == 8080
-        for l in of_kind(objs, "Listener")
+        listener["spec"].get("securityModel") == "XFP" and listener["spec"]["port"] == 8080
+        for listener in of_kind(objs, "Listener")
     ):
         problems.append(f"{env}: no XFP Listener on 8080 (TLS ends at the Google load balancer)")
     if (

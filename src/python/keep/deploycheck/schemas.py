@@ -8,7 +8,8 @@ import json
 from importlib import resources
 from typing import Any
 
-import jsonschema
+# No types-jsonschema in the resolve yet: the one call site is typed below.
+import jsonschema  # type: ignore[import-untyped]
 import kubernetes_validate
 from referencing import Registry, Resource
 
@@ -40,7 +41,10 @@ def _schema_files() -> list[str]:
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    return json.loads(resources.files(__package__).joinpath("schemas", name).read_text())
+    schema: dict[str, Any] = json.loads(
+        resources.files(__package__).joinpath("schemas", name).read_text()
+    )
+    return schema
 
 
 @functools.lru_cache(maxsize=1)

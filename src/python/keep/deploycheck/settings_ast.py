@@ -38,7 +38,7 @@ def _parse(path: Path) -> ast.Module:
 
 def _env_prefix(cls: ast.ClassDef) -> str:
     for stmt in cls.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        if isinstance(stmt, ast.Assign | ast.AnnAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
                 value = stmt.value

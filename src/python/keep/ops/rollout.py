@@ -47,9 +47,12 @@ def api_client(kubeconfig: str | None, context: str | None) -> k8s.ApiClient:
         ):
             return cast(
                 k8s.ApiClient,
-                k8s_config.new_client_from_config(config_file=kubeconfig, context=context),
+                # kubernetes' config loaders are unannotated (no-untyped-call).
+                k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
+                    config_file=kubeconfig, context=context
+                ),
             )
-        k8s_config.load_incluster_config()
+        k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
         return k8s.ApiClient()
     except (k8s_config.ConfigException, OSError) as exc:
         raise KeepctlError(

@@ -56,12 +56,13 @@ def make_client(project: str) -> storage.Client:
     -> that token; otherwise Application Default Credentials."""
     try:
         if os.environ.get("STORAGE_EMULATOR_HOST"):
-            return storage.Client(project=project, credentials=AnonymousCredentials())
+            # google-auth's credential constructors are unannotated (no-untyped-call).
+            anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
+            return storage.Client(project=project, credentials=anonymous)
         token = os.environ.get("GOOGLE_OAUTH_ACCESS_TOKEN")
         if token:
-            return storage.Client(
-                project=project, credentials=google.oauth2.credentials.Credentials(token)
-            )
+            bearer = google.oauth2.credentials.Credentials(token)  # type: ignore[no-untyped-call]
+            return storage.Client(project=project, credentials=bearer)
         return storage.Client(project=project)
     except google.auth.exceptions.DefaultCredentialsError as exc:
         raise KeepctlError(
@@ -98,7 +99,7 @@ def _apply_wanted(bucket: storage.Bucket) -> None:
 
 
 def _api_error(action: str, name: str, exc: gexc.GoogleAPICallError) -> KeepctlError:
-    if isinstance(exc, (gexc.Forbidden, gexc.Unauthorized)):
+    if isinstance(exc, gexc.Forbidden | gexc.Unauthorized):
         return KeepctlError(
             f"{action} gs://{name} was denied ({exc.code}): {exc.message}. Bucket names are global: it may "
             "belong to another project, or your token lacks storage.buckets.* on this one.",

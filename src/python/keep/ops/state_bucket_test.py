@@ -54,12 +54,11 @@ def emulator() -> Iterator[str]:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             break
-        except OSError:
+        except OSError as exc:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(
-                    f"gcp-storage-emulator did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
-                )
+                stderr = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"gcp-storage-emulator did not start: {stderr}") from exc
             time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -71,7 +70,8 @@ def emulator() -> Iterator[str]:
 @pytest.fixture
 def gcs(emulator: str, monkeypatch: pytest.MonkeyPatch) -> storage.Client:
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator)
-    return storage.Client(project=PROJECT, credentials=AnonymousCredentials())
+    anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]  # google-auth: unannotated
+    return storage.Client(project=PROJECT, credentials=anonymous)
 
 
 @pytest.fixture

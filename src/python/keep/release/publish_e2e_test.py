@@ -1,9 +1,12 @@
 """End-to-end publish against real Pants, dockerd and the local registry, in a throwaway mini
 Pants repository (two docker_image targets sharing a `files` target, built FROM keep/python-base).
 
-Opt-in (it runs a nested Pants several times): set KEEP_E2E_PANTS to a Pants 2.17 command, e.g.
-  KEEP_E2E_PANTS=~/.cache/keep-pants/venv-2.17.1-<fp>/bin/pants KEEP_TOOLS_DIR=~/.cache/keep-pants/tools
-The mini repo's pants.toml takes [pex-cli] from $KEEP_TOOLS_DIR like Keep's does.
+Tagged `integration` (it needs dockerd, keep/python-base and the registry on 127.0.0.1:5000, and runs
+a nested Pants several times). The nested Pants is the one ./pants runs: the venv and provisioned
+tools the launcher keeps in ~/.cache/keep-pants (KEEP_PANTS_CACHE / XDG_CACHE_HOME move it, as they
+do for ./pants), picked by the fingerprint of build-support/pants/pants.lock exactly like the
+launcher does. KEEP_E2E_PANTS (a Pants 2.17 command) and KEEP_TOOLS_DIR override that. The mini
+repo's pants.toml takes [pex-cli] from $KEEP_TOOLS_DIR like Keep's does.
 Scenarios: config change -> all pushed; nothing changed -> no build; one image's file changed ->
 only it pushed; shared file changed -> both pushed; same again -> 0 pushes.
 """
@@ -11,6 +14,7 @@ only it pushed; shared file changed -> both pushed; same again -> 0 pushes.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shlex
 import signal
@@ -22,10 +26,11 @@ from pathlib import Path
 import pytest
 
 from keep.release import publish
-from keep.release.pants import Pants
+from keep.release.pants import Pants, default_env
 from keep.release.testing import commit, git
 
-PANTS = os.environ.get("KEEP_E2E_PANTS", "")
+PANTS_VERSION = "2.17.1"
+LAUNCHER_LOCK = Path("build-support/pants/pants.lock")
 BASE = os.environ.get("KEEP_PYTHON_BASE", "keep/python-base:3.11-bookworm-r1")
 
 PANTS_TOML = """\
@@ -81,10 +86,36 @@ docker_image(
 """
 
 
+def _launcher_lock() -> Path:
+    """build-support/pants/pants.lock: in the Pants sandbox (cwd) or in the checkout."""
+    for base in (Path.cwd(), *Path(__file__).resolve().parents):
+        if (base / LAUNCHER_LOCK).is_file():
+            return base / LAUNCHER_LOCK
+    raise AssertionError(
+        f"{LAUNCHER_LOCK} not found (the test depends on build-support/pants:lock)"
+    )
+
+
+def nested_pants() -> tuple[tuple[str, ...], dict[str, str]]:
+    """The Pants command and environment ./pants would use (see the module docstring)."""
+    home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    cache = Path(os.environ.get("KEEP_PANTS_CACHE") or home_cache / "keep-pants")
+    tools = Path(os.environ.get("KEEP_TOOLS_DIR") or cache / "tools")
+    explicit = os.environ.get("KEEP_E2E_PANTS")
+    if explicit:
+        command = tuple(shlex.split(explicit))
+    else:
+        fingerprint = hashlib.sha256(_launcher_lock().read_bytes()).hexdigest()[:16]
+        pants = cache / f"venv-{PANTS_VERSION}-{fingerprint}" / "bin" / "pants"
+        assert os.access(pants, os.X_OK), f"{pants} missing: run ./pants once to create it"
+        command = (str(pants),)
+    pex = tools / "pex-v2.1.137" / "pex"
+    assert pex.is_file(), f"{pex} missing: run ./pants once to provision the tools"
+    return command, {**default_env(), "KEEP_TOOLS_DIR": str(tools)}
+
+
 @pytest.fixture
 def mini_repo(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    if not PANTS:
-        pytest.skip("set KEEP_E2E_PANTS (and KEEP_TOOLS_DIR) to run the end-to-end publish test")
     token = uuid.uuid4().hex[:8]
     root = tmp_path / "mini"
     root.mkdir()
@@ -117,7 +148,8 @@ def mini_repo(tmp_path: Path) -> Iterator[tuple[Path, str]]:
 
 def test_publish_end_to_end(mini_repo: tuple[Path, str]) -> None:
     root, token = mini_repo
-    pants = Pants(root, command=tuple(shlex.split(PANTS)))
+    command, env = nested_pants()
+    pants = Pants(root, command=command, env=env)
 
     def run(ref: str) -> publish.Report:
         report = publish.publish(buildroot=root, ref=ref, registry="local", pants=pants)
