@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 # No types-jsonschema in the resolve yet: the one call site is typed below.
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 import kubernetes_validate
 from referencing import Registry, Resource
 
