@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# GitHub-hosted ubuntu runner -> what .ci/run's setup steps give a bare Debian machine: the Debian
-# packages Keep's build needs, a running dockerd, the base images and the local OCI registry.
-# Runs as the runner user (sudo for apt and debootstrap) or as root. Idempotent.
+# Makes a machine able to build and test Keep: a bare Debian 12 machine (.ci/run) or a GitHub-hosted
+# Ubuntu runner (ci.yml). Installs the Debian packages the build needs, starts dockerd, builds the
+# base images and starts the local OCI registry. Runs as root or with sudo. Idempotent.
 #
 #   build-support/ci/setup-runner.sh [IMAGE...]     # IMAGE: base-image recipe names (default: all)
 #   build-support/ci/setup-runner.sh --packages-only # just what ./pants needs (no docker, images)
@@ -18,7 +18,12 @@ step "Packages"
 # protobuf-compiler-grpc: the gRPC plugin ./pants provisions; debootstrap + debian-archive-keyring:
 # the base images; docker-registry: the local registry. Docker itself is preinstalled on GitHub's
 # runners (Docker CE): installing Debian's docker.io next to it would conflict, hence KEEP_SKIP_APT.
-packages=(protobuf-compiler-grpc debootstrap debian-archive-keyring docker-registry)
+packages=(protobuf-compiler-grpc debootstrap debian-archive-keyring docker-registry git)
+# chromium: the gateway's browser test. Debian's package; Ubuntu's is a snap stub, and its runners
+# ship Google Chrome instead.
+if grep -qs '^ID=debian$' /etc/os-release; then
+  packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "${p}" 2>/dev/null | grep -q "ok installed" || missing+=("${p}")
@@ -34,7 +39,10 @@ if [ "${1:-}" = --packages-only ]; then
 fi
 
 step "Docker engine"
-export KEEP_SKIP_APT=1
+# GitHub's runners come with Docker CE: installing Debian's docker.io beside it would conflict.
+if command -v dockerd >/dev/null; then
+  export KEEP_SKIP_APT=1
+fi
 "${sudo[@]}" build-support/docker/ensure-docker.sh
 
 step "Base images"
