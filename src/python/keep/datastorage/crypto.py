@@ -1,0 +1,106 @@
+"""Sealing secrets: AES-256-GCM under a key derived from a password the server never keeps.
+
+A sealed record is `version | expires_at_ms | salt | nonce | ciphertext+tag`. The additional
+authenticated data binds the format version, the secret's id and its expiry, so a record
+cannot be replayed under another id or with a longer life.
+"""
+
+from __future__ import annotations
+
+import secrets
+import struct
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+FORMAT_VERSION = 1
+SALT_BYTES = 16
+NONCE_BYTES = 12  # the 96-bit nonce GCM is designed for
+KEY_BYTES = 32  # AES-256
+TOKEN_BYTES = 16  # 128 bits of entropy for ids and passwords
+_HEADER = struct.Struct(">BQ")  # version, expires_at_ms
+_HKDF_INFO = b"keep.datastorage.v1 secret key"
+# token_urlsafe(16) is 22 characters of the URL-safe base64 alphabet.
+ID_LENGTH = 22
+_ID_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class DecryptionFailed(Exception):
+    """Wrong password, or a record that was tampered with (indistinguishable by design)."""
+
+
+class MalformedRecord(Exception):
+    """Bytes that are not a sealed record of a known format version."""
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def is_valid_id(secret_id: str) -> bool:
+    return len(secret_id) == ID_LENGTH and set(secret_id) <= _ID_ALPHABET
+
+
+def _derive_key(password: str, salt: bytes) -> bytes:
+    # HKDF, not a slow password hash: passwords are 128-bit random tokens, never human-chosen.
+    return HKDF(hashes.SHA256(), KEY_BYTES, salt, _HKDF_INFO).derive(password.encode())
+
+
+def _aad(version: int, secret_id: str, expires_at_ms: int) -> bytes:
+    return _HEADER.pack(version, expires_at_ms) + secret_id.encode()
+
+
+@dataclass(frozen=True)
+class SealedRecord:
+    expires_at_ms: int
+    salt: bytes
+    nonce: bytes
+    ciphertext: bytes
+    version: int = FORMAT_VERSION
+
+    def to_bytes(self) -> bytes:
+        header = _HEADER.pack(self.version, self.expires_at_ms)
+        return header + self.salt + self.nonce + self.ciphertext
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> SealedRecord:
+        minimum = _HEADER.size + SALT_BYTES + NONCE_BYTES + 16  # 16: the GCM tag
+        if len(raw) < minimum:
+            raise MalformedRecord(f"record is {len(raw)} bytes, shorter than {minimum}")
+        version, expires_at_ms = _HEADER.unpack_from(raw)
+        if version != FORMAT_VERSION:
+            raise MalformedRecord(f"unknown record format version {version}")
+        salt_end = _HEADER.size + SALT_BYTES
+        nonce_end = salt_end + NONCE_BYTES
+        return cls(
+            expires_at_ms=expires_at_ms,
+            salt=raw[_HEADER.size : salt_end],
+            nonce=raw[salt_end:nonce_end],
+            ciphertext=raw[nonce_end:],
+            version=version,
+        )
+
+
+def seal(payload: bytes, secret_id: str, password: str, expires_at_ms: int) -> SealedRecord:
+    salt = secrets.token_bytes(SALT_BYTES)
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    key = _derive_key(password, salt)
+    ciphertext = AESGCM(key).encrypt(nonce, payload, _aad(FORMAT_VERSION, secret_id, expires_at_ms))
+    return SealedRecord(expires_at_ms, salt, nonce, ciphertext)
+
+
+def unseal(record: SealedRecord, secret_id: str, password: str) -> bytes:
+    key = _derive_key(password, record.salt)
+    try:
+        return AESGCM(key).decrypt(
+            record.nonce, record.ciphertext, _aad(record.version, secret_id, record.expires_at_ms)
+        )
+    except InvalidTag:
+        raise DecryptionFailed() from None

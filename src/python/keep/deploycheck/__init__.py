@@ -1,0 +1,1 @@
+"""Offline checks and reports for Keep's deployment trees (deploy/kustomize, argocd)."""

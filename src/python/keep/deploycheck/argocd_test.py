@@ -1,0 +1,89 @@
+"""Offline validation of argocd/: schema-valid objects; the ApplicationSet expands to one Application
+per environment pointing at an overlay that renders, allowed by the AppProject."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from keep.deploycheck import contract
+from keep.deploycheck.argo import expand_applicationset
+from keep.deploycheck.render import object_id, render_argocd, render_dir, repo_root
+from keep.deploycheck.schemas import validate_object
+
+ROOT = repo_root()
+
+
+def _objs(kind: str) -> list[dict]:
+    return [o for o in render_argocd() if o["kind"] == kind]
+
+
+def _apps() -> list[dict]:
+    (appset,) = _objs("ApplicationSet")
+    return expand_applicationset(appset)
+
+
+def test_argocd_objects_validate() -> None:
+    problems = [f"{object_id(o)}: {e}" for o in render_argocd() for e in validate_object(o)]
+    problems += [f"Application {a['metadata']['name']}: {e}" for a in _apps() for e in validate_object(a)]
+    assert not problems, "\n".join(problems)
+
+
+def test_one_application_per_environment() -> None:
+    names = sorted(a["metadata"]["name"] for a in _apps())
+    assert names == sorted(f"keep-{env}" for env in contract.ENVIRONMENTS)
+
+
+def test_sync_policies() -> None:
+    apps = {a["metadata"]["name"]: a for a in _apps()}
+    dev = apps["keep-dev"]["spec"].get("syncPolicy", {})
+    assert dev.get("automated") == {"prune": True, "selfHeal": True}
+    prod = apps["keep-prod"]["spec"].get("syncPolicy", {})
+    assert "automated" not in prod, "prod must sync by hand"
+
+
+def test_applications_point_at_rendering_overlays() -> None:
+    (project,) = _objs("AppProject")
+    pspec = project["spec"]
+    allowed_kinds = {(g["group"], g["kind"]) for g in pspec["namespaceResourceWhitelist"]}
+    allowed_cluster_kinds = {(g["group"], g["kind"]) for g in pspec["clusterResourceWhitelist"]}
+    problems = []
+    for app in _apps():
+        spec = app["spec"]
+        name = app["metadata"]["name"]
+        if spec["project"] != project["metadata"]["name"]:
+            problems.append(f"{name}: project {spec['project']}")
+        if (
+            spec["source"]["repoURL"] not in pspec["sourceRepos"]
+            or spec["source"]["repoURL"] != contract.REPO_URL
+        ):
+            problems.append(f"{name}: repoURL {spec['source']['repoURL']} not allowed")
+        path = Path(spec["source"]["path"])
+        if not (ROOT / path / "kustomization.yaml").is_file():
+            problems.append(f"{name}: path {path} has no kustomization.yaml")
+            continue
+        cluster = spec["destination"]["name"]
+        dests = {(d.get("name"), d["namespace"]) for d in pspec["destinations"]}
+        if (cluster, spec["destination"]["namespace"]) not in dests:
+            problems.append(
+                f"{name}: destination {cluster}/{spec['destination']['namespace']} not in the project"
+            )
+        for o in render_dir(str(path)):  # raises with kubectl's message if the path does not render
+            group = o["apiVersion"].split("/")[0] if "/" in o["apiVersion"] else ""
+            ns = o["metadata"].get("namespace")
+            if ns is None:
+                if (group, o["kind"]) not in allowed_cluster_kinds:
+                    problems.append(f"{name}: cluster-scoped {object_id(o)} not allowed by the project")
+            else:
+                if (group, o["kind"]) not in allowed_kinds:
+                    problems.append(f"{name}: kind {group}/{o['kind']} not allowed by the project")
+                if (cluster, ns) not in dests:
+                    problems.append(
+                        f"{name}: {object_id(o)} lands in {cluster}/{ns}, not a project destination"
+                    )
+    assert not problems, "\n".join(problems)
+
+
+def test_project_never_manages_secrets() -> None:
+    (project,) = _objs("AppProject")
+    kinds = {g["kind"] for g in project["spec"]["namespaceResourceWhitelist"]}
+    assert "Secret" not in kinds and "*" not in kinds

@@ -1,0 +1,148 @@
+"""Offline validation of deploy/kustomize: every overlay and component renders, every object is
+schema-valid, and the rendered output obeys Keep's deployment policies. Nothing is ever skipped."""
+
+from __future__ import annotations
+
+import pytest
+from keep.deploycheck import contract, policy
+from keep.deploycheck.render import (
+    KUSTOMIZE_DIR,
+    components,
+    object_id,
+    overlays,
+    render_component,
+    render_overlay,
+    repo_root,
+)
+from keep.deploycheck.schemas import validate_object
+
+ROOT = repo_root()
+OVERLAYS = overlays(ROOT)
+COMPONENTS = components(ROOT)
+
+
+def _assert_none(problems: list[str]) -> None:
+    assert not problems, "\n".join(problems)
+
+
+def test_expected_overlays_exist() -> None:
+    assert OVERLAYS == sorted(contract.ENVIRONMENTS)
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_overlay_renders(env: str) -> None:
+    objs = render_overlay(env)
+    assert objs, f"overlay {env} renders nothing"
+    ids = [object_id(o) for o in objs]
+    assert len(ids) == len(set(ids)), "duplicate objects"
+
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_component_renders_and_validates(name: str) -> None:
+    objs = render_component(name)
+    _assert_none([f"{object_id(o)}: {e}" for o in objs for e in validate_object(o)])
+
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_component_is_used_and_documented(name: str) -> None:
+    used = [
+        env
+        for env in OVERLAYS
+        for k in (ROOT / KUSTOMIZE_DIR / "overlays" / env).rglob("kustomization.yaml")
+        if f"components/{name}" in k.read_text()
+    ]
+    assert used, f"component {name} is not used by any overlay"
+    assert (ROOT / KUSTOMIZE_DIR / "components" / name / "README.md").is_file(), (
+        f"component {name} has no README.md"
+    )
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_overlay_objects_validate(env: str) -> None:
+    _assert_none([f"{object_id(o)}: {e}" for o in render_overlay(env) for e in validate_object(o)])
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+@pytest.mark.parametrize("check", policy.ALL_OVERLAY_CHECKS, ids=lambda c: c.__name__)
+def test_overlay_policy(env: str, check) -> None:  # type: ignore[no-untyped-def]
+    _assert_none(check(render_overlay(env)))
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_labels(env: str) -> None:
+    _assert_none(policy.check_labels(render_overlay(env), env))
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_namespaces(env: str) -> None:
+    want = contract.ENVIRONMENTS[env]["namespace"]
+    for o in render_overlay(env):
+        ns = o["metadata"].get("namespace")
+        if o["kind"] == "Namespace":
+            assert o["metadata"]["name"] == want
+        else:
+            assert ns in (want, "emissary"), f"{object_id(o)} in namespace {ns}"
+        if ns == "emissary":
+            assert o["apiVersion"].split("/")[0] in (
+                "getambassador.io",
+                "networking.gke.io",
+                "cloud.google.com",
+                "networking.k8s.io",
+                "v1",
+            ), f"{object_id(o)} does not belong in emissary's namespace"
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_edge(env: str) -> None:
+    _assert_none(policy.check_edge(render_overlay(env), env))
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_images_map_to_build_targets(env: str) -> None:
+    _assert_none(policy.check_images(render_overlay(env), ROOT))
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_env_vars_are_settings_fields(env: str) -> None:
+    _assert_none(policy.check_settings_env(render_overlay(env), ROOT))
+
+
+def test_prod_is_stricter_than_dev() -> None:
+    _assert_none(policy.check_stricter(render_overlay("dev"), render_overlay("prod")))
+
+
+def test_redis_only_in_dev() -> None:
+    dev = {object_id(o) for o in render_overlay("dev")}
+    prod = render_overlay("prod")
+    assert "StatefulSet/keep-dev/redis" in dev
+    assert not [
+        o
+        for o in prod
+        if "redis" == o["metadata"]["name"] or o["metadata"]["name"].startswith("redis-config")
+    ]
+    assert policy.secret_refs(prod) == {"keep-prod/redis-url#url"}
+    assert policy.secret_refs(render_overlay("dev")) == {"keep-dev/redis-auth#password"}
+
+
+def test_dev_redis_is_durable_and_never_evicts() -> None:
+    objs = render_overlay("dev")
+    sts = next(o for o in objs if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "redis")
+    assert [t["metadata"]["name"] for t in sts["spec"]["volumeClaimTemplates"]] == ["data"]
+    conf = next(
+        o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("redis-config")
+    )
+    lines = {
+        l.split()[0]: l.split(None, 1)[1]
+        for l in conf["data"]["redis.conf"].splitlines()
+        if l and not l.startswith("#")
+    }
+    assert lines["appendonly"] == "yes"
+    assert lines["maxmemory-policy"] == "noeviction"
+    assert lines["dir"] == "/data"
+    container = sts["spec"]["template"]["spec"]["containers"][0]
+    assert "$(REDIS_PASSWORD)" in container["args"], "redis must require the password from Secret redis-auth"
+    assert {"name": "data", "mountPath": "/data"} in container["volumeMounts"]
+
+
+def test_argocd_webhook_exposed_once() -> None:
+    _assert_none(policy.check_argocd_webhook({env: render_overlay(env) for env in OVERLAYS}))

@@ -1,0 +1,54 @@
+"""A real Redis for tests: the project's own image, through testcontainers.
+
+The container's host port is fixed for its lifetime, so tests can stop and restart Redis
+under a running service and the service reconnects to the same address.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+from testcontainers.core.waiting_utils import wait_for_logs
+from testcontainers.redis import RedisContainer
+
+# Built from Debian packages by build-support/images (nothing can be pulled on CI machines).
+REDIS_IMAGE = os.environ.get("KEEP_REDIS_IMAGE", "keep/redis:7.0-bookworm-r1")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningRedis:
+    container: RedisContainer
+    host_port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.host_port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        self.container.get_wrapped_container().stop(timeout=5)
+
+    def start(self) -> None:
+        self.container.get_wrapped_container().start()
+        wait_for_logs(self.container, "Ready to accept connections", timeout=30)
+
+
+@contextmanager
+def redis_container() -> Iterator[RunningRedis]:
+    port = free_port()
+    container = RedisContainer(REDIS_IMAGE).with_bind_ports(6379, port)
+    with container:
+        yield RunningRedis(container, port)
