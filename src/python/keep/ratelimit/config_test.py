@@ -99,9 +99,7 @@ def test_unknown_fields_and_missing_domain_are_errors() -> None:
 
 
 def test_duplicate_rules_are_errors() -> None:
-    message = _error(
-        "domain: keep\ndescriptors:\n  - {key: a, value: b}\n  - {key: a, value: b}\n"
-    )
+    message = _error("domain: keep\ndescriptors:\n  - {key: a, value: b}\n  - {key: a, value: b}\n")
     assert "descriptor 'a=b' is defined twice at the same level" in message
 
 

@@ -56,9 +56,7 @@ class RateLimitServicer(rls_pb2_grpc.RateLimitServiceServicer):
             matches = [find_limit(self._config, e) for e in entries]
         else:
             matches = [None] * len(entries)  # unknown domains are not limited (as in Envoy)
-        counted = [
-            i for i, m in enumerate(matches) if m is not None and not m.limit.unlimited
-        ]
+        counted = [i for i, m in enumerate(matches) if m is not None and not m.limit.unlimited]
         windows = [
             Window(request.domain, entries[i], _matched(matches[i]).limit.unit.seconds)
             for i in counted
