@@ -28,7 +28,7 @@ _ERROR = {
     },
 }
 _ERRORS = {
-    "400": "The request is malformed; the message says what to fix.",
+    "400": "The request (or the id) is malformed; the message says what to fix.",
     "403": "Wrong password.",
     "404": "No such secret: never existed, expired, or already read or burned.",
     "405": "Method not allowed.",
@@ -84,7 +84,7 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                     "summary": "Whether the secret still exists (never consumes it).",
                     "responses": {
                         "200": {"description": "It exists.", "content": _json("Status")},
-                        **_errors("404", "503", "504"),
+                        **_errors("400", "404", "503", "504"),
                     },
                 },
                 "delete": {
