@@ -58,9 +58,9 @@ async def secret_status(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "id": secret_id,
-            "expires_at": status.expires_at.isoformat().replace("+00:00", "Z")
-            if status.expires_at
-            else None,
+            "expires_at": (
+                status.expires_at.isoformat().replace("+00:00", "Z") if status.expires_at else None
+            ),
             "locked": status.locked,
         }
     )

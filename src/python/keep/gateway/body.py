@@ -46,7 +46,9 @@ async def read_json_object(request: web.Request, cap: int, timeout: float) -> di
 def string_field(data: dict[str, Any], name: str, max_length: int) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value:
-        raise ApiError(400, "invalid_argument", f"`{name}` is required and must be a non-empty string.")
+        raise ApiError(
+            400, "invalid_argument", f"`{name}` is required and must be a non-empty string."
+        )
     if len(value) > max_length:
         raise ApiError(400, "invalid_argument", f"`{name}` is longer than {max_length} characters.")
     return value

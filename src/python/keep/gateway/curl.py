@@ -1,7 +1,7 @@
 """The original plain-HTTP contract, made for curl:
 
-    curl -d 'some secret' http://HOST/        -> 201 {"url", "password", "id", "expires_at"}
-    curl -d "$password" "$url"                -> 200 the secret, once; then 404
+curl -d 'some secret' http://HOST/        -> 201 {"url", "password", "id", "expires_at"}
+curl -d "$password" "$url"                -> 200 the secret, once; then 404
 """
 
 from __future__ import annotations

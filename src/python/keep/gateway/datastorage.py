@@ -37,9 +37,7 @@ class DataStorage:
     async def create(self, payload: bytes, ttl_seconds: int) -> Created:
         request = pb.CreateSecretRequest(payload=payload, ttl=Duration(seconds=ttl_seconds))
         response = await self._stub.CreateSecret(request, timeout=self._timeout)
-        return Created(
-            response.id, response.password, response.expires_at.ToDatetime(tzinfo=UTC)
-        )
+        return Created(response.id, response.password, response.expires_at.ToDatetime(tzinfo=UTC))
 
     async def reveal(self, secret_id: str, password: str) -> bytes:
         request = pb.RevealSecretRequest(id=secret_id, password=password)
@@ -50,9 +48,7 @@ class DataStorage:
         request = pb.GetSecretStatusRequest(id=secret_id)
         response = await self._stub.GetSecretStatus(request, timeout=self._timeout)
         expires = (
-            response.expires_at.ToDatetime(tzinfo=UTC)
-            if response.HasField("expires_at")
-            else None
+            response.expires_at.ToDatetime(tzinfo=UTC) if response.HasField("expires_at") else None
         )
         return Status(response.exists, expires, response.locked)
 
@@ -70,5 +66,4 @@ class DataStorage:
         return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
 
     async def close(self) -> None:
-        await self._channel.close()
-
+        await self._channel.close(None)

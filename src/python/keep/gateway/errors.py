@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import cast
 
 import grpc
 from aiohttp import web
@@ -90,7 +91,8 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ApiError:
 
 def _retry_after(error: grpc.aio.AioRpcError) -> int | None:
     """data-storage puts the lock's remaining seconds in `retry-after` trailing metadata."""
-    for key, value in error.trailing_metadata() or ():
+    metadata = cast(Sequence[tuple[str, str | bytes]], error.trailing_metadata() or ())
+    for key, value in metadata:
         if key == "retry-after":
             try:
                 return max(1, int(str(value)))

@@ -137,7 +137,7 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                 "parameters": [_ID],
                 "post": {
                     "operationId": "revealSecretPlain",
-                    "summary": "curl -d \"$password\" \"$url\" : the body is the password.",
+                    "summary": 'curl -d "$password" "$url" : the body is the password.',
                     "requestBody": {
                         "required": True,
                         "content": {"text/plain": {"schema": {"type": "string"}}},

@@ -58,4 +58,4 @@ class RateLimiter:
         return Decision(allowed=False, retry_after_seconds=max(1, math.ceil(max(waits, default=1))))
 
     async def close(self) -> None:
-        await self._channel.close()
+        await self._channel.close(None)

@@ -44,5 +44,6 @@ async def backends(app: web.Application) -> AsyncIterator[None]:
     await app[GATEWAY].datastorage.close()
     await app[GATEWAY].ratelimiter.close()
 
+
 # Route placeholder for secret ids: anything else is a 404 without asking data-storage.
 ID = "{id:[A-Za-z0-9_-]{1,128}}"

@@ -54,7 +54,9 @@ async def _serve(redis_url: str) -> tuple[RunningServer, RedisCounter]:
 
 
 @pytest.fixture
-async def stub(redis_server: EmbeddedRedis) -> AsyncIterator[rls_pb2_grpc.RateLimitServiceStub]:
+async def stub(
+    redis_server: EmbeddedRedis,
+) -> AsyncIterator[rls_pb2_grpc.RateLimitServiceAsyncStub]:
     client = aioredis.Redis.from_url(redis_server.url)
     await client.flushall()
     await client.aclose()
@@ -80,7 +82,7 @@ CREATE = [("action", "create"), ("remote_address", "192.0.2.1")]
 
 
 async def test_admits_up_to_the_limit_then_says_over_limit(
-    stub: rls_pb2_grpc.RateLimitServiceStub,
+    stub: rls_pb2_grpc.RateLimitServiceAsyncStub,
 ) -> None:
     for expected_remaining in range(9, -1, -1):
         response = await stub.ShouldRateLimit(_request(CREATE), timeout=2)
@@ -100,7 +102,7 @@ async def test_admits_up_to_the_limit_then_says_over_limit(
 
 
 async def test_hits_addend_and_one_status_per_descriptor(
-    stub: rls_pb2_grpc.RateLimitServiceStub,
+    stub: rls_pb2_grpc.RateLimitServiceAsyncStub,
 ) -> None:
     request = _request(CREATE, [("remote_address", "192.0.2.1")], [("nothing", "here")])
     request.hits_addend = 11
@@ -112,7 +114,7 @@ async def test_hits_addend_and_one_status_per_descriptor(
 
 
 async def test_unknown_domain_and_unlimited_rules_are_never_limited(
-    stub: rls_pb2_grpc.RateLimitServiceStub,
+    stub: rls_pb2_grpc.RateLimitServiceAsyncStub,
 ) -> None:
     for _ in range(3):
         response = await stub.ShouldRateLimit(
@@ -123,7 +125,7 @@ async def test_unknown_domain_and_unlimited_rules_are_never_limited(
         assert other.overall_code == Code.OK
 
 
-async def test_invalid_requests(stub: rls_pb2_grpc.RateLimitServiceStub) -> None:
+async def test_invalid_requests(stub: rls_pb2_grpc.RateLimitServiceAsyncStub) -> None:
     for request in (_request(CREATE, domain=""), _request()):
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await stub.ShouldRateLimit(request, timeout=2)
@@ -131,7 +133,7 @@ async def test_invalid_requests(stub: rls_pb2_grpc.RateLimitServiceStub) -> None
 
 
 async def test_no_over_admission_under_parallel_requests(
-    stub: rls_pb2_grpc.RateLimitServiceStub,
+    stub: rls_pb2_grpc.RateLimitServiceAsyncStub,
 ) -> None:
     responses = await asyncio.gather(
         *(stub.ShouldRateLimit(_request(CREATE), timeout=5) for _ in range(60))
