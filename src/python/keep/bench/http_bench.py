@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
-from keep.devstack.stack import Stack
+from keep.localstack.stack import Stack
 
 # Limits far above any load: still matched and counted in Redis, as in production.
 NO_LIMITS = """

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from keep.devstack.stack import Stack
+from keep.localstack.stack import Stack
 from keep.testing.http import request
 
 CHROMIUM = "/usr/bin/chromium"

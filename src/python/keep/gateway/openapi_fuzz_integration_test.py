@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from keep.devstack.stack import Stack
+from keep.localstack.stack import Stack
 from keep.gateway.openapi import openapi_document
 from keep.testing.redis_container import redis_container
 

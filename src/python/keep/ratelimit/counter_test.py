@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import redis.asyncio as aioredis
 
-from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.ratelimit.counter import CounterUnavailable, RedisCounter, Window, window_key
 
 
@@ -78,7 +78,7 @@ async def test_parallel_hits_are_counted_exactly_once_each(redis_url: str) -> No
 
 
 async def test_unreachable_redis_fails_fast() -> None:
-    from keep.devstack.ports import free_port
+    from keep.localstack.ports import free_port
 
     counter = RedisCounter.from_url(f"redis://127.0.0.1:{free_port()}/0", timeout=0.3)
     loop = asyncio.get_running_loop()

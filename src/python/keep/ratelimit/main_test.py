@@ -8,9 +8,9 @@ import grpc
 from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 
-from keep.devstack.embedded_redis import EmbeddedRedis
-from keep.devstack.ports import free_port
-from keep.devstack.processes import python_env
+from keep.localstack.embedded_redis import EmbeddedRedis
+from keep.localstack.ports import free_port
+from keep.localstack.processes import python_env
 from keep.ratelimit import main
 
 

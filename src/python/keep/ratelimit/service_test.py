@@ -10,7 +10,7 @@ from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.platform.server import GrpcService, RunningServer, start_server
 from keep.ratelimit.config import parse_limits
 from keep.ratelimit.counter import RedisCounter

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from keep.devstack import main
-from keep.devstack.processes import python_env
+from keep.localstack import main
+from keep.localstack.processes import python_env
 from keep.testing.http import request
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 from types import FrameType
 
-from keep.devstack.stack import Stack, StackError
+from keep.localstack.stack import Stack, StackError
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

