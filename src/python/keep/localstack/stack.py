@@ -13,10 +13,10 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from keep.datastorage import main as datastorage_main
+from keep.gateway import main as gateway_main
 from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn_module, stop
-from keep.gateway import main as gateway_main
 from keep.ratelimit import main as ratelimit_main
 
 
