@@ -67,7 +67,10 @@ def expand_applicationset(appset: dict[str, Any]) -> list[dict[str, Any]]:
             app = {
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "Application",
-                "metadata": {**tmpl["metadata"], "namespace": appset["metadata"].get("namespace", "argocd")},
+                "metadata": {
+                    **tmpl["metadata"],
+                    "namespace": appset["metadata"].get("namespace", "argocd"),
+                },
                 "spec": tmpl["spec"],
             }
             if spec.get("templatePatch"):

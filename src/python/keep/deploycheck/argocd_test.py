@@ -24,7 +24,9 @@ def _apps() -> list[dict]:
 
 def test_argocd_objects_validate() -> None:
     problems = [f"{object_id(o)}: {e}" for o in render_argocd() for e in validate_object(o)]
-    problems += [f"Application {a['metadata']['name']}: {e}" for a in _apps() for e in validate_object(a)]
+    problems += [
+        f"Application {a['metadata']['name']}: {e}" for a in _apps() for e in validate_object(a)
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -72,7 +74,9 @@ def test_applications_point_at_rendering_overlays() -> None:
             ns = o["metadata"].get("namespace")
             if ns is None:
                 if (group, o["kind"]) not in allowed_cluster_kinds:
-                    problems.append(f"{name}: cluster-scoped {object_id(o)} not allowed by the project")
+                    problems.append(
+                        f"{name}: cluster-scoped {object_id(o)} not allowed by the project"
+                    )
             else:
                 if (group, o["kind"]) not in allowed_kinds:
                     problems.append(f"{name}: kind {group}/{o['kind']} not allowed by the project")

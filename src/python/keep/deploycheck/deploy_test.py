@@ -4,6 +4,7 @@ schema-valid, and the rendered output obeys Keep's deployment policies. Nothing 
 from __future__ import annotations
 
 import pytest
+
 from keep.deploycheck import contract, policy
 from keep.deploycheck.render import (
     KUSTOMIZE_DIR,
@@ -26,7 +27,7 @@ def _assert_none(problems: list[str]) -> None:
 
 
 def test_expected_overlays_exist() -> None:
-    assert OVERLAYS == sorted(contract.ENVIRONMENTS)
+    assert sorted(contract.ENVIRONMENTS) == OVERLAYS
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
@@ -52,9 +53,9 @@ def test_component_is_used_and_documented(name: str) -> None:
         if f"components/{name}" in k.read_text()
     ]
     assert used, f"component {name} is not used by any overlay"
-    assert (ROOT / KUSTOMIZE_DIR / "components" / name / "README.md").is_file(), (
-        f"component {name} has no README.md"
-    )
+    assert (
+        ROOT / KUSTOMIZE_DIR / "components" / name / "README.md"
+    ).is_file(), f"component {name} has no README.md"
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
@@ -118,7 +119,7 @@ def test_redis_only_in_dev() -> None:
     assert not [
         o
         for o in prod
-        if "redis" == o["metadata"]["name"] or o["metadata"]["name"].startswith("redis-config")
+        if o["metadata"]["name"] == "redis" or o["metadata"]["name"].startswith("redis-config")
     ]
     assert policy.secret_refs(prod) == {"keep-prod/redis-url#url"}
     assert policy.secret_refs(render_overlay("dev")) == {"keep-dev/redis-auth#password"}
@@ -129,7 +130,9 @@ def test_dev_redis_is_durable_and_never_evicts() -> None:
     sts = next(o for o in objs if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "redis")
     assert [t["metadata"]["name"] for t in sts["spec"]["volumeClaimTemplates"]] == ["data"]
     conf = next(
-        o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("redis-config")
+        o
+        for o in objs
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("redis-config")
     )
     lines = {
         l.split()[0]: l.split(None, 1)[1]
@@ -140,7 +143,9 @@ def test_dev_redis_is_durable_and_never_evicts() -> None:
     assert lines["maxmemory-policy"] == "noeviction"
     assert lines["dir"] == "/data"
     container = sts["spec"]["template"]["spec"]["containers"][0]
-    assert "$(REDIS_PASSWORD)" in container["args"], "redis must require the password from Secret redis-auth"
+    assert (
+        "$(REDIS_PASSWORD)" in container["args"]
+    ), "redis must require the password from Secret redis-auth"
     assert {"name": "data", "mountPath": "/data"} in container["volumeMounts"]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from keep.deploycheck import policy
 from keep.deploycheck.argo import TemplateError, expand_applicationset
 from keep.deploycheck.render import render_overlay
@@ -57,7 +58,9 @@ def test_settings_missing_file_is_an_error(tmp_path: Path) -> None:
 
 def _deployment(name: str = "datastorage") -> dict:
     dev = render_overlay("dev")
-    return copy.deepcopy(next(o for o in dev if o["kind"] == "Deployment" and o["metadata"]["name"] == name))
+    return copy.deepcopy(
+        next(o for o in dev if o["kind"] == "Deployment" and o["metadata"]["name"] == name)
+    )
 
 
 def test_security_check_catches_privileged_container() -> None:
@@ -88,7 +91,9 @@ def test_pdb_hpa_check_catches_missing_objects_and_replicas() -> None:
 
 def test_network_check_catches_extra_caller() -> None:
     dev = copy.deepcopy(list(render_overlay("dev")))
-    np = next(o for o in dev if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "datastorage")
+    np = next(
+        o for o in dev if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "datastorage"
+    )
     np["spec"]["ingress"][0]["from"].append(
         {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "ratelimit"}}}
     )
@@ -100,9 +105,16 @@ def test_schema_rejects_unknown_crd_field_and_kind() -> None:
     bad = copy.deepcopy(mapping)
     bad["spec"]["prefixx"] = "/"
     assert validate_object(bad)
-    assert validate_object({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "x"}})
     assert validate_object(
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {"bogus": 1}}
+        {"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "x"}}
+    )
+    assert validate_object(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "x"},
+            "spec": {"bogus": 1},
+        }
     )
 
 
@@ -112,7 +124,10 @@ def test_applicationset_expansion_requires_keys() -> None:
         "spec": {
             "goTemplate": True,
             "generators": [{"list": {"elements": [{"env": "dev"}]}}],
-            "template": {"metadata": {"name": "keep-{{.env}}"}, "spec": {"project": "{{.missing}}"}},
+            "template": {
+                "metadata": {"name": "keep-{{.env}}"},
+                "spec": {"project": "{{.missing}}"},
+            },
         },
     }
     with pytest.raises(TemplateError):

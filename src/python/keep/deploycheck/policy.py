@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from keep.deploycheck import contract
 from keep.deploycheck.render import object_id
 from keep.deploycheck.schemas import validate_limits
@@ -113,7 +114,10 @@ def check_probes(objs: Sequence[Obj]) -> list[str]:
             if svc is None:
                 continue
             if svc.port_name == "grpc":
-                for probe, health in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
+                for probe, health in (
+                    ("livenessProbe", "liveness"),
+                    ("readinessProbe", "readiness"),
+                ):
                     grpc = c.get(probe, {}).get("grpc")
                     if not grpc or grpc.get("port") != svc.port or grpc.get("service") != health:
                         problems.append(
@@ -122,8 +126,14 @@ def check_probes(objs: Sequence[Obj]) -> list[str]:
             else:
                 for probe, path in contract.GATEWAY_HEALTH.items():
                     http = c.get(probe, {}).get("httpGet")
-                    if not http or http.get("path") != path or _resolve_port(c, http.get("port")) != svc.port:
-                        problems.append(f"{where}: {probe} must be httpGet {path} on port {svc.port}")
+                    if (
+                        not http
+                        or http.get("path") != path
+                        or _resolve_port(c, http.get("port")) != svc.port
+                    ):
+                        problems.append(
+                            f"{where}: {probe} must be httpGet {path} on port {svc.port}"
+                        )
     return problems
 
 
@@ -148,7 +158,9 @@ def check_resources(objs: Sequence[Obj]) -> list[str]:
             for r in ("cpu", "memory"):
                 req, lim = res.get("requests", {}).get(r), res.get("limits", {}).get(r)
                 if req is not None and lim is not None and _quantity(req) > _quantity(lim):
-                    problems.append(f"{object_id(w)} container {c['name']}: requests.{r} > limits.{r}")
+                    problems.append(
+                        f"{object_id(w)} container {c['name']}: requests.{r} > limits.{r}"
+                    )
     return problems
 
 
@@ -201,7 +213,9 @@ def check_topology_spread(objs: Sequence[Obj]) -> list[str]:
             problems.append(f"{object_id(w)}: no topologySpreadConstraint across zones")
         for t in tscs:
             if not selector_matches(t.get("labelSelector"), pod_labels(w)):
-                problems.append(f"{object_id(w)}: topologySpreadConstraint selector does not match its pods")
+                problems.append(
+                    f"{object_id(w)}: topologySpreadConstraint selector does not match its pods"
+                )
     return problems
 
 
@@ -217,7 +231,9 @@ def check_termination(objs: Sequence[Obj]) -> list[str]:
                 if value is None:
                     problems.append(f"{object_id(w)}: SHUTDOWN_GRACE_SECONDS not set")
                 grace = int(value) if value is not None else contract.DEFAULT_SHUTDOWN_GRACE_SECONDS
-            sleep = (((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}).get("seconds", 0)
+            sleep = (((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}).get(
+                "seconds", 0
+            )
             needed = grace + sleep + contract.DRAIN_MARGIN_SECONDS
             if tgps < needed:
                 problems.append(
@@ -240,7 +256,9 @@ def scaling_summary(objs: Sequence[Obj]) -> dict[str, dict[str, int]]:
     for d in of_kind(objs, "Deployment"):
         name = d["metadata"]["name"]
         hpas = [
-            h for h in of_kind(objs, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == name
+            h
+            for h in of_kind(objs, "HorizontalPodAutoscaler")
+            if h["spec"]["scaleTargetRef"]["name"] == name
         ]
         pdbs = [
             p
@@ -274,7 +292,9 @@ def check_pdb_hpa(objs: Sequence[Obj]) -> list[str]:
             if selector_matches(p["spec"].get("selector"), pod_labels(d))
         ]
         if len(hpas) != 1:
-            problems.append(f"{did}: expected exactly one HorizontalPodAutoscaler, found {len(hpas)}")
+            problems.append(
+                f"{did}: expected exactly one HorizontalPodAutoscaler, found {len(hpas)}"
+            )
         if len(pdbs) != 1:
             problems.append(f"{did}: expected exactly one PodDisruptionBudget, found {len(pdbs)}")
         if "replicas" in d["spec"]:
@@ -298,7 +318,9 @@ def check_stricter(dev: Sequence[Obj], prod: Sequence[Obj]) -> list[str]:
             problems.append(f"{name}: missing HPA/PDB in {'dev' if name not in d else 'prod'}")
             continue
         if p[name]["min"] <= d[name]["min"]:
-            problems.append(f"{name}: prod HPA minReplicas {p[name]['min']} not above dev {d[name]['min']}")
+            problems.append(
+                f"{name}: prod HPA minReplicas {p[name]['min']} not above dev {d[name]['min']}"
+            )
         if p[name]["max"] < d[name]["max"]:
             problems.append(f"{name}: prod HPA maxReplicas below dev")
         if p[name]["guaranteed"] <= d[name]["guaranteed"]:
@@ -440,7 +462,10 @@ def check_settings_env(objs: Sequence[Obj], root: Path) -> list[str]:
                 continue
             env = container_env(objs, w, c)
             referenced = {
-                m for v in env.values() if v for m in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", v)
+                m
+                for v in env.values()
+                if v
+                for m in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", v)
             }
             for name in sorted(env):
                 if name not in fields and name not in referenced:
@@ -464,7 +489,11 @@ def _declares_docker_image(build_file: Path, repository: str) -> str | None:
     """None if BUILD declares docker_image(name="image") for `repository`, else the problem."""
     tree = ast.parse(build_file.read_text(), filename=str(build_file))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "docker_image":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "docker_image"
+        ):
             kw = {k.arg: k.value for k in node.keywords}
             name = kw.get("name")
             if not (isinstance(name, ast.Constant) and name.value == "image"):
@@ -525,7 +554,9 @@ def _peer_names(peer: Obj, own_ns: str) -> set[str]:
         ns = (ns_sel.get("matchLabels") or {}).get("kubernetes.io/metadata.name", "*")
     if pod_sel is None or pod_sel == {}:
         return {f"{ns}/*"}
-    names = set((pod_sel.get("matchLabels") or {}).get(NAME, "") and [pod_sel["matchLabels"][NAME]] or [])
+    names = set(
+        (pod_sel.get("matchLabels") or {}).get(NAME, "") and [pod_sel["matchLabels"][NAME]] or []
+    )
     for expr in pod_sel.get("matchExpressions") or []:
         if expr["key"] == NAME and expr["operator"] == "In":
             names |= set(expr["values"])
@@ -546,7 +577,8 @@ def network_graph(
         ingress[name], egress[name] = set(), set()
         for np in of_kind(objs, "NetworkPolicy"):
             if np["metadata"].get("namespace") != ns or not (
-                np["spec"]["podSelector"] == {} or selector_matches(np["spec"]["podSelector"], pod_labels(w))
+                np["spec"]["podSelector"] == {}
+                or selector_matches(np["spec"]["podSelector"], pod_labels(w))
             ):
                 continue
             for direction, rules, key in (
@@ -584,18 +616,24 @@ def check_network_policies(objs: Sequence[Obj]) -> list[str]:
     ingress, egress = network_graph(objs)
     for name, allowed in ingress.items():
         svc = contract.SERVICES.get(name)
-        callers = {peer for peer, _ in allowed if not peer.startswith(contract.MONITORING_NAMESPACE + "/")}
+        callers = {
+            peer for peer, _ in allowed if not peer.startswith(contract.MONITORING_NAMESPACE + "/")
+        }
         if callers != contract.EXPECTED_CALLERS.get(name, set()):
             problems.append(
                 f"{name}: ingress allowed from {sorted(callers)}, expected {sorted(contract.EXPECTED_CALLERS.get(name, set()))}"
             )
-        monitoring = {port for peer, port in allowed if peer.startswith(contract.MONITORING_NAMESPACE + "/")}
+        monitoring = {
+            port for peer, port in allowed if peer.startswith(contract.MONITORING_NAMESPACE + "/")
+        }
         if svc and monitoring != {svc.metrics_port}:
             problems.append(
                 f"{name}: monitoring namespace may reach ports {sorted(map(str, monitoring))}, expected only metrics {svc.metrics_port}"
             )
         if not svc and monitoring:
-            problems.append(f"{name}: monitoring namespace allowed in although {name} has no metrics port")
+            problems.append(
+                f"{name}: monitoring namespace allowed in although {name} has no metrics port"
+            )
         if any(port is None for _, port in allowed):
             problems.append(f"{name}: an ingress rule allows every port")
     for name, allowed in egress.items():
@@ -648,7 +686,9 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         or rls[0]["spec"]["service"] != f"ratelimit.{ns}:{contract.SERVICES['ratelimit'].port}"
         or rls[0]["spec"].get("protocol_version") != "v3"
     ):
-        problems.append(f"{env}: expected one RateLimitService -> ratelimit.{ns}:50052 protocol_version v3")
+        problems.append(
+            f"{env}: expected one RateLimitService -> ratelimit.{ns}:50052 protocol_version v3"
+        )
     # Mapping labels must use keys the limits file knows, in the RateLimitService's domain.
     limits = limits_doc(objs)
     if isinstance(limits, str):
@@ -657,7 +697,9 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         problems += [f"ratelimit limits.yaml: {e}" for e in validate_limits(limits)]
         domain = rls[0]["spec"].get("domain", "ambassador") if rls else None
         if limits.get("domain") != domain:
-            problems.append(f"limits domain {limits.get('domain')} != RateLimitService domain {domain}")
+            problems.append(
+                f"limits domain {limits.get('domain')} != RateLimitService domain {domain}"
+            )
         top = {d["key"]: d for d in limits.get("descriptors", [])}
         for m in of_kind(objs, "Mapping"):
             for dom, groups in (m["spec"].get("labels") or {}).items():
@@ -674,12 +716,16 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
                             )
         actions = {d.get("value") for d in limits.get("descriptors", []) if d["key"] == "action"}
         if not {"create", "reveal"} <= actions:
-            problems.append(f"limits.yaml: action descriptors {sorted(map(str, actions))} lack create/reveal")
+            problems.append(
+                f"limits.yaml: action descriptors {sorted(map(str, actions))} lack create/reveal"
+            )
         for d in limits.get("descriptors", []):
             if d["key"] == "action" and not any(
                 n["key"] == "remote_address" and "rate_limit" in n for n in d.get("descriptors", [])
             ):
-                problems.append(f"limits.yaml: action={d.get('value')} has no nested remote_address limit")
+                problems.append(
+                    f"limits.yaml: action={d.get('value')} has no nested remote_address limit"
+                )
     # GKE load balancer
     ing = _one(objs, "Ingress", "keep-edge")
     if not ing:
@@ -691,7 +737,9 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         )
     cert = _one(objs, "ManagedCertificate", ann.get("networking.gke.io/managed-certificates", ""))
     if not cert:
-        problems.append("Ingress: managed-certificates annotation names no rendered ManagedCertificate")
+        problems.append(
+            "Ingress: managed-certificates annotation names no rendered ManagedCertificate"
+        )
     elif set(cert["spec"]["domains"]) != hosts:
         problems.append(
             f"ManagedCertificate domains {cert['spec']['domains']} != Emissary Hosts {sorted(hosts)}"
@@ -704,7 +752,9 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
     if not svc or svc["metadata"].get("namespace") != ing["metadata"].get("namespace"):
         problems.append("Ingress: default backend Service is not rendered in the Ingress namespace")
     else:
-        if not any(p["port"] == backend.get("port", {}).get("number") for p in svc["spec"]["ports"]):
+        if not any(
+            p["port"] == backend.get("port", {}).get("number") for p in svc["spec"]["ports"]
+        ):
             problems.append("Ingress: backend port is not a port of the Service")
         sann = svc["metadata"].get("annotations", {})
 
@@ -731,7 +781,10 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
     # PUBLIC_URL of the gateway
     for w in workloads(objs):
         for c in _containers(w):
-            if c["name"] == "gateway" and container_env(objs, w, c).get("PUBLIC_URL") != f"https://{host}":
+            if (
+                c["name"] == "gateway"
+                and container_env(objs, w, c).get("PUBLIC_URL") != f"https://{host}"
+            ):
                 problems.append(f"gateway PUBLIC_URL is not https://{host}")
     return problems
 
@@ -747,9 +800,13 @@ def limits_doc(objs: Sequence[Obj]) -> Any:
                 return "ratelimit: RATELIMIT_CONFIG not set"
             for m in c.get("volumeMounts", []):
                 if path.startswith(m["mountPath"].rstrip("/") + "/"):
-                    vol: Obj = next((v for v in pod_spec(w).get("volumes", []) if v["name"] == m["name"]), {})
+                    vol: Obj = next(
+                        (v for v in pod_spec(w).get("volumes", []) if v["name"] == m["name"]), {}
+                    )
                     cm = _configmap(
-                        objs, vol.get("configMap", {}).get("name", ""), w["metadata"].get("namespace")
+                        objs,
+                        vol.get("configMap", {}).get("name", ""),
+                        w["metadata"].get("namespace"),
                     )
                     key = path[len(m["mountPath"].rstrip("/")) + 1 :]
                     if not cm or key not in cm.get("data", {}):
@@ -787,8 +844,12 @@ def check_argocd_webhook(all_overlays: dict[str, Sequence[Obj]]) -> list[str]:
                     return [
                         f"{env} {object_id(m)}: hostname must be argocd.{contract.ENVIRONMENTS[env]['host']}"
                     ]
-                if not s["service"].startswith(("argocd-server.argocd:", "https://argocd-server.argocd:")):
-                    return [f"{env} {object_id(m)}: service must be argocd-server in namespace argocd"]
+                if not s["service"].startswith(
+                    ("argocd-server.argocd:", "https://argocd-server.argocd:")
+                ):
+                    return [
+                        f"{env} {object_id(m)}: service must be argocd-server in namespace argocd"
+                    ]
                 if (
                     m["metadata"].get("annotations", {}).get("keep.example.com/webhook-secret")
                     != contract.ARGOCD_WEBHOOK_SECRET_REF

@@ -77,7 +77,9 @@ def _run_kustomize(directory: Path) -> str:
     cmd = [kubectl(), "kustomize", str(directory)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if proc.returncode != 0:
-        raise DeployCheckError(f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stderr.strip()}")
+        raise DeployCheckError(
+            f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stderr.strip()}"
+        )
     return proc.stdout
 
 

@@ -23,7 +23,8 @@ def report(envs: list[str]) -> str:
             f"== overlay {env}: {len(objs)} objects ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"
         )
         for o in sorted(
-            objs, key=lambda o: (o["metadata"].get("namespace") or "", o["kind"], o["metadata"]["name"])
+            objs,
+            key=lambda o: (o["metadata"].get("namespace") or "", o["kind"], o["metadata"]["name"]),
         ):
             lines.append(f"  {o['apiVersion']:<28} {object_id(o)}")
         lines.append("  images:")
@@ -34,7 +35,8 @@ def report(envs: list[str]) -> str:
         if scaling:
             lines.append("  scaling (HPA min-max, pods kept by PDB):")
             lines += [
-                f"    {n}: {s['min']}-{s['max']}, {s['guaranteed']}" for n, s in sorted(scaling.items())
+                f"    {n}: {s['min']}-{s['max']}, {s['guaranteed']}"
+                for n, s in sorted(scaling.items())
             ]
     return "\n".join(lines)
 

@@ -33,7 +33,9 @@ LIMITS_SCHEMA = "ratelimit-limits.json"
 
 def _schema_files() -> list[str]:
     return sorted(
-        p.name for p in resources.files(__package__).joinpath("schemas").iterdir() if p.name.endswith(".json")
+        p.name
+        for p in resources.files(__package__).joinpath("schemas").iterdir()
+        if p.name.endswith(".json")
     )
 
 
@@ -45,7 +47,9 @@ def load_schema(name: str) -> dict[str, Any]:
 def _registry() -> Registry:
     k8s_defs = json.loads(
         resources.files("kubernetes_validate")
-        .joinpath("kubernetes-json-schema", f"v{KUBERNETES_VERSION}-local-strict", "_definitions.json")
+        .joinpath(
+            "kubernetes-json-schema", f"v{KUBERNETES_VERSION}-local-strict", "_definitions.json"
+        )
         .read_text()
     )
     registry: Registry = Resource.from_contents(k8s_defs) @ Registry()
@@ -58,7 +62,9 @@ def _errors(schema: dict[str, Any], instance: Any) -> list[str]:
     validator = jsonschema.Draft202012Validator(schema, registry=_registry())
     return [
         f"{'.'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
-        for e in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+        for e in sorted(
+            validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))
+        )
     ]
 
 
@@ -68,7 +74,9 @@ def validate_object(obj: dict[str, Any]) -> list[str]:
     if key in CRD_SCHEMAS:
         return _errors(load_schema(CRD_SCHEMAS[key]), obj)
     if "." in key[0].split("/")[0] and not key[0].split("/")[0].endswith(".k8s.io"):
-        return [f"no schema for custom resource {key[0]} {key[1]}: add one to keep/deploycheck/schemas"]
+        return [
+            f"no schema for custom resource {key[0]} {key[1]}: add one to keep/deploycheck/schemas"
+        ]
     try:
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.ValidationError as e:

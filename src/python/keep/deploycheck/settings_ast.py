@@ -47,7 +47,7 @@ def _env_prefix(cls: ast.ClassDef) -> str:
                         if kw.arg == "env_prefix" and isinstance(kw.value, ast.Constant):
                             return str(kw.value.value)
                 if isinstance(value, ast.Dict):
-                    for k, v in zip(value.keys, value.values):
+                    for k, v in zip(value.keys, value.values, strict=False):
                         if (
                             isinstance(k, ast.Constant)
                             and k.value == "env_prefix"
@@ -77,16 +77,22 @@ def _class_fields(
     prefix = ""
     for base in cls.bases:
         name = (
-            base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
+            base.id
+            if isinstance(base, ast.Name)
+            else base.attr if isinstance(base, ast.Attribute) else None
         )
         if name is None:
-            raise SettingsParseError(f"{path}: cannot follow base class {ast.unparse(base)} of {class_name}")
+            raise SettingsParseError(
+                f"{path}: cannot follow base class {ast.unparse(base)} of {class_name}"
+            )
         if name in classes:
             base_fields, base_prefix = _class_fields(root, path, name, seen)
         elif name in imports and imports[name].split(".")[0] in _PYDANTIC_MODULES:
             continue
         elif name in imports and imports[name].split(".")[0] == "keep":
-            base_fields, base_prefix = _class_fields(root, _module_path(root, imports[name]), name, seen)
+            base_fields, base_prefix = _class_fields(
+                root, _module_path(root, imports[name]), name, seen
+            )
         else:
             raise SettingsParseError(f"{path}: cannot resolve base class {name} of {class_name}")
         fields |= base_fields

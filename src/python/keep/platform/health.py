@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import grpc
@@ -68,3 +69,20 @@ class HealthReporter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._servicer.enter_graceful_shutdown()
+
+
+def wait_until_serving(address: str, service: str = READINESS, timeout: float = 30) -> float:
+    """Blocks until `address` reports `service` SERVING; returns the seconds it took."""
+    started = time.monotonic()
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                response = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=0.5)
+                if response.status == _SERVING:
+                    return time.monotonic() - started
+            except grpc.RpcError:
+                pass
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"{address}: {service!r} not SERVING after {timeout} s")
+            time.sleep(0.02)

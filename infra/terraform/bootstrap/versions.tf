@@ -1,0 +1,20 @@
+terraform {
+  required_version = ">= 1.6.0, < 2.0.0"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.20.0, < 7.0.0"
+    }
+    vault = {
+      source  = "hashicorp/vault"
+      version = ">= 4.5.0, < 5.0.0"
+    }
+  }
+
+  # The bucket exists before this root runs (keepctl state-bucket ensure).
+  backend "gcs" {
+    bucket = "keep-artifacts-tfstate"
+    prefix = "bootstrap"
+  }
+}

@@ -1,0 +1,14 @@
+# VAULT_ADDR and VAULT_TOKEN come from the environment (`vault login`).
+provider "vault" {}
+
+# A short-lived (<= 1 h) OAuth2 access token for the terraform-prod service account, minted by Vault's
+# GCP secrets engine (impersonated account). No key file, no gcloud credentials.
+data "vault_generic_secret" "gcp_token" {
+  path = "gcp/impersonated-account/terraform-prod/token"
+}
+
+provider "google" {
+  project      = "keep-prod"
+  region       = "europe-west1"
+  access_token = data.vault_generic_secret.gcp_token.data["token"]
+}

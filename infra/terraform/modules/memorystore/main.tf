@@ -1,0 +1,34 @@
+resource "google_redis_instance" "this" {
+  project            = var.project_id
+  region             = var.region
+  name               = var.name
+  display_name       = "Keep Redis (${var.name})"
+  tier               = "STANDARD_HA" # replica in another zone, automatic failover
+  memory_size_gb     = var.memory_size_gb
+  redis_version      = var.redis_version
+  authorized_network = var.network_id
+  connect_mode       = "DIRECT_PEERING"
+
+  auth_enabled            = true
+  transit_encryption_mode = "SERVER_AUTHENTICATION" # TLS: clients use rediss:// and the server CA
+
+  redis_configs = {
+    maxmemory-policy = "noeviction" # secrets must never be evicted silently
+  }
+
+  maintenance_policy {
+    weekly_maintenance_window {
+      day = "TUESDAY"
+      start_time {
+        hours   = 3
+        minutes = 0
+        seconds = 0
+        nanos   = 0
+      }
+    }
+  }
+
+  labels = {
+    app = "keep"
+  }
+}

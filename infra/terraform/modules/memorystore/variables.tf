@@ -1,0 +1,27 @@
+variable "project_id" {
+  type = string
+}
+
+variable "region" {
+  type    = string
+  default = "europe-west1"
+}
+
+variable "name" {
+  type = string
+}
+
+variable "network_id" {
+  description = "VPC the instance is reachable from (the GKE cluster's)."
+  type        = string
+}
+
+variable "memory_size_gb" {
+  type    = number
+  default = 1
+}
+
+variable "redis_version" {
+  type    = string
+  default = "REDIS_7_0"
+}

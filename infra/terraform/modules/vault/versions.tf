@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.5.0, < 2.0.0"
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.20.0, < 7.0.0"
+    }
+    vault = {
+      source  = "hashicorp/vault"
+      version = ">= 4.5.0, < 5.0.0"
+    }
+  }
+}

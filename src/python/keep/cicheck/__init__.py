@@ -1,0 +1,1 @@
+"""Offline validation of the GitHub Actions workflows in .github/workflows."""

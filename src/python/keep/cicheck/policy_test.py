@@ -1,0 +1,100 @@
+"""Repository rules for workflows that the generic linters do not enforce."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from keep.cicheck.workflows import Workflow, load, uses_lines
+
+WORKFLOWS = load()
+IDS = [w.name for w in WORKFLOWS]
+# owner/repo[/path]@<40 hex>  # vX.Y.Z
+PINNED = re.compile(
+    r"^(-\s+)?uses:\s+[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}\s+#\s+v\d+\.\d+\.\d+$"
+)
+
+
+@pytest.mark.parametrize("wf", WORKFLOWS, ids=IDS)
+def test_every_action_pinned_by_sha_with_version_comment(wf: Workflow) -> None:
+    bad = [f"{wf.name}:{n}: {line}" for n, line in uses_lines(wf.text) if not PINNED.match(line)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("wf", WORKFLOWS, ids=IDS)
+def test_least_privilege_permissions(wf: Workflow) -> None:
+    assert wf.data.get("permissions") == {}, "top level must be `permissions: {}`"
+    for job_id, job in wf.jobs.items():
+        assert isinstance(job.get("permissions"), dict), f"{job_id}: no job-level permissions"
+        assert "write-all" not in str(job["permissions"])
+
+
+def test_write_permissions_only_where_needed() -> None:
+    writes = {
+        (wf.name, job_id, scope)
+        for wf in WORKFLOWS
+        for job_id, job in wf.jobs.items()
+        for scope, level in job["permissions"].items()
+        if level == "write"
+    }
+    assert writes == {
+        ("release.yml", "publish", "id-token"),
+        ("release.yml", "bump-dev", "contents"),
+        ("promote.yml", "promote", "contents"),
+        ("promote.yml", "promote", "pull-requests"),
+        ("terraform.yml", "plan", "id-token"),
+        ("terraform.yml", "apply", "id-token"),
+    }
+
+
+@pytest.mark.parametrize("wf", WORKFLOWS, ids=IDS)
+def test_concurrency(wf: Workflow) -> None:
+    conc = wf.data.get("concurrency")
+    assert isinstance(conc, dict) and conc.get("group"), "needs a concurrency group"
+    if "pull_request" in wf.on:
+        assert "pull_request" in str(conc.get("cancel-in-progress")), "PR runs cancel older ones"
+    else:
+        assert conc.get("cancel-in-progress") is False, "deploying workflows queue, never cancel"
+
+
+def test_no_long_lived_credentials() -> None:
+    for wf in WORKFLOWS:
+        assert "credentials_json" not in wf.text
+        assert "secrets." not in wf.text, f"{wf.name}: uses a stored secret; OIDC only"
+
+
+def _by_name(name: str) -> Workflow:
+    return next(w for w in WORKFLOWS if w.name == name)
+
+
+def test_ci_triggers_and_reports() -> None:
+    ci = _by_name("ci.yml")
+    assert {"pull_request", "push", "schedule"} <= set(ci.on)
+    assert ci.data["env"]["PANTS_CONFIG_FILES"] == "pants.ci.toml"
+    cache = next(s for s in ci.steps() if "actions/cache@" in str(s.data.get("uses")))
+    for path in ("~/.cache/pants/named_caches", "~/.cache/pants/lmdb_store", "~/.pex"):
+        assert path in cache.data["with"]["path"]
+    assert "3rdparty/python/*.lock" in cache.data["with"]["key"]
+    upload = next(s for s in ci.steps() if "upload-artifact@" in str(s.data.get("uses")))
+    assert upload.data["if"] == "always()" and upload.data["with"]["path"] == "dist/test/reports"
+
+
+def test_release_does_not_retrigger_itself() -> None:
+    release = _by_name("release.yml")
+    assert release.on["push"]["branches"] == ["main"]
+    assert "deploy/kustomize/overlays/**" in release.on["push"]["paths-ignore"]
+    push = next(s for s in release.steps() if "push-overlay-bump.sh" in str(s.data.get("run")))
+    assert "[skip ci]" in push.data["run"]
+    # The WIF provider accepts sub == repo:<repo>:ref:refs/heads/main only: no environment here.
+    assert "environment" not in release.jobs["publish"]
+
+
+def test_terraform_apply_needs_approval_on_main_only() -> None:
+    tf = _by_name("terraform.yml")
+    apply = tf.jobs["apply"]
+    assert apply["environment"] == "production"
+    assert "refs/heads/main" in apply["if"] and "push" in apply["if"]
+    assert all(
+        p.startswith("infra/") or p.endswith("terraform.yml") for p in tf.on["push"]["paths"]
+    )

@@ -1,0 +1,253 @@
+"""keep-release: build and push only changed images; bump and promote kustomize overlays.
+
+  ./pants run src/python/keep/release:cli -- changed   --since origin/main
+  ./pants run src/python/keep/release:cli -- publish   --since origin/main --registry local [--dry-run] [--report publish.json]
+  ./pants run src/python/keep/release:cli -- push-base --registry artifact-registry [--image redis]
+  ./pants run src/python/keep/release:cli -- bump      --env dev --report publish.json | --image gateway=<tag> ...
+  ./pants run src/python/keep/release:cli -- promote   --from dev --to prod [--image gateway ...]
+  ./pants run src/python/keep/release:cli -- ci-scope  --base-ref origin/main [--event pull_request] [--args-file F] [--github-output F]
+
+Exit codes: 0 ok, 1 a build/push/edit failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from keep.release import changes, ci_scope, kustomize, publish
+from keep.release.pants import Pants, PantsError
+from keep.release.registry import REGISTRIES
+
+DEFAULT_DEPLOY_ROOT = Path("deploy/kustomize")
+BASE_IMAGES_SCRIPT = Path("build-support/images/build-base-images.sh")
+# Base images that run as-is in the cluster (python-base is only a build input).
+DEFAULT_BASE_IMAGES = ("redis",)
+
+
+def _buildroot(arg: str | None) -> Path:
+    if arg:
+        return Path(arg).resolve()
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+    )
+    return Path(top.stdout.strip()) if top.returncode == 0 else Path.cwd()
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="keep-release",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--buildroot", help="repository root (default: git top level of the cwd)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def since(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--since",
+            required=True,
+            metavar="REF",
+            help="git ref to compare with, e.g. origin/main or HEAD~1",
+        )
+        sp.add_argument(
+            "--global-pattern",
+            action="append",
+            default=[],
+            metavar="GLOB",
+            help="extra path pattern whose change rebuilds every image",
+        )
+
+    def registry(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--registry",
+            choices=sorted(REGISTRIES),
+            default="local",
+            help="Pants registry alias to push to (default: local)",
+        )
+        sp.add_argument(
+            "--dry-run", action="store_true", help="build and query the registry, but push nothing"
+        )
+
+    sp = sub.add_parser("changed", help="list the images a change affects (no build)")
+    since(sp)
+
+    sp = sub.add_parser("publish", help="build changed images, push tags missing in the registry")
+    since(sp)
+    registry(sp)
+    sp.add_argument("--report", metavar="FILE", help="write a JSON report (input of `bump`)")
+
+    sp = sub.add_parser("push-base", help="copy locally built base images into the registry")
+    registry(sp)
+    sp.add_argument(
+        "--image",
+        action="append",
+        metavar="NAME",
+        help=f"base image recipe name (default: {', '.join(DEFAULT_BASE_IMAGES)})",
+    )
+
+    sp = sub.add_parser("bump", help="set newTag in an overlay's images: entries")
+    sp.add_argument("--env", required=True, help="overlay name, e.g. dev")
+    sp.add_argument("--deploy-root", type=Path, default=DEFAULT_DEPLOY_ROOT)
+    src = sp.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--report", metavar="FILE", help="publish --report output: bump every image it built"
+    )
+    src.add_argument("--image", action="append", metavar="NAME=TAG")
+    sp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+
+    sp = sub.add_parser("promote", help="copy newTag values from one overlay to another")
+    sp.add_argument("--from", dest="src", default="dev")
+    sp.add_argument("--to", dest="dst", default="prod")
+    sp.add_argument("--deploy-root", type=Path, default=DEFAULT_DEPLOY_ROOT)
+    sp.add_argument("--image", action="append", metavar="NAME", help="only these images")
+    sp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+
+    sp = sub.add_parser(
+        "ci-scope", help="print the Pants arguments CI runs: everything or affected targets"
+    )
+    sp.add_argument(
+        "--base-ref",
+        required=True,
+        metavar="REF",
+        help="compare with the merge base of REF and HEAD (origin/main, the push's `before` sha)",
+    )
+    sp.add_argument(
+        "--event",
+        default="pull_request",
+        help="GitHub event name; schedule and workflow_dispatch run everything",
+    )
+    sp.add_argument(
+        "--goal",
+        action="append",
+        metavar="GOAL",
+        help=f"Pants goal (default: {' '.join(ci_scope.DEFAULT_GOALS)})",
+    )
+    sp.add_argument("--args-file", type=Path, help="write the Pants arguments, one per line")
+    sp.add_argument(
+        "--github-output", type=Path, help="append everything/empty/base/since/args/reason"
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = _buildroot(args.buildroot)
+    try:
+        if args.command == "changed":
+            return _changed(root, args)
+        if args.command == "publish":
+            report = publish.publish(
+                buildroot=root,
+                ref=args.since,
+                registry=args.registry,
+                dry_run=args.dry_run,
+                global_patterns=(*changes.GLOBAL_PATTERNS, *args.global_pattern),
+            )
+            if args.report:
+                Path(args.report).write_text(report.to_json() + "\n")
+            return 0 if report.ok else 1
+        if args.command == "push-base":
+            return _push_base(root, args)
+        if args.command == "ci-scope":
+            return _ci_scope(root, args)
+        if args.command == "bump":
+            return _bump(root, args)
+        if args.command == "promote":
+            deploy = root / args.deploy_root
+            done = kustomize.promote(
+                kustomize.overlay_path(deploy, args.src),
+                kustomize.overlay_path(deploy, args.dst),
+                args.image,
+                dry_run=args.dry_run,
+            )
+            _print_changes(done, f"{args.src} -> {args.dst}", args.dry_run)
+            return 0
+    except (kustomize.OverlayError, changes.GitError, PantsError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 2  # pragma: no cover - argparse enforces a command
+
+
+def _changed(root: Path, args: argparse.Namespace) -> int:
+    cs = changes.compute(root, args.since, (*changes.GLOBAL_PATTERNS, *args.global_pattern))
+    print(cs.describe(), file=sys.stderr)
+    if not cs.files:
+        return 0
+    for target in Pants(root).list_images(None if cs.everything else args.since):
+        print(target)
+    return 0
+
+
+def _ci_scope(root: Path, args: argparse.Namespace) -> int:
+    goals = tuple(args.goal or ci_scope.DEFAULT_GOALS)
+    scope = ci_scope.compute(root, args.base_ref, args.event)
+    print(scope.reason, file=sys.stderr)
+    argv = scope.pants_args(goals)
+    if args.args_file:
+        args.args_file.parent.mkdir(parents=True, exist_ok=True)
+        args.args_file.write_text("".join(f"{a}\n" for a in argv))
+    if args.github_output:
+        ci_scope.write_github_outputs(args.github_output, scope.github_outputs(goals))
+    print(" ".join(argv))
+    return 0
+
+
+def _push_base(root: Path, args: argparse.Namespace) -> int:
+    images: dict[str, str] = {}
+    for name in args.image or DEFAULT_BASE_IMAGES:
+        tag = subprocess.run(
+            [str(root / BASE_IMAGES_SCRIPT), "--tag", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if tag.returncode != 0:
+            print(f"error: unknown base image {name}: {tag.stderr.strip()}", file=sys.stderr)
+            return 1
+        images[name] = tag.stdout.strip()
+    results = publish.push_base_images(
+        images=images, registry_address=REGISTRIES[args.registry], dry_run=args.dry_run
+    )
+    return 0 if all(r.status != publish.FAILED for r in results) else 1
+
+
+def _bump(root: Path, args: argparse.Namespace) -> int:
+    tags: dict[str, str] = {}
+    if args.report:
+        data = json.loads(Path(args.report).read_text())
+        if not data.get("ok"):
+            print(f"error: {args.report} records a failed publish; not bumping", file=sys.stderr)
+            return 1
+        tags = dict(data.get("tags", {}))
+    else:
+        for item in args.image:
+            name, sep, tag = item.partition("=")
+            if not sep or not name or not tag:
+                print(f"error: --image wants NAME=TAG, got {item!r}", file=sys.stderr)
+                return 2
+            tags[name] = tag
+    path = kustomize.overlay_path(root / args.deploy_root, args.env)
+    done = kustomize.set_tags(path, tags, dry_run=args.dry_run)
+    _print_changes(
+        done, str(path.relative_to(root)) if path.is_relative_to(root) else str(path), args.dry_run
+    )
+    return 0
+
+
+def _print_changes(done: list[kustomize.Change], what: str, dry_run: bool) -> None:
+    verb = "would change" if dry_run else "changed"
+    if not done:
+        print(f"{what}: nothing to change")
+    for c in done:
+        print(f"{what}: {verb} {c}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())
