@@ -1,31 +1,36 @@
-"""HTTP benchmark: create + reveal through the gateway (the curl contract), N concurrent
-clients for T seconds; prints requests/s, p50/p99 per operation and errors.
+"""Benchmark the HTTP path: create + reveal through the gateway (the curl contract), next to
+the gRPC path into data-storage.
 
-    ./pants run src/python/keep/bench:http -- --start-stack --clients 16 --seconds 20
-    ./pants run src/python/keep/bench:http -- --url http://localhost:8080 --clients 16
+    ./pants run src/python/keep/bench:http -- --concurrency 64 --duration 10
+    ./pants run src/python/keep/bench:http -- --target http://localhost:8080 --no-grpc
 
-`--start-stack` runs the whole stack locally (embedded Redis) with limits far above the load
-(still counted in Redis), so the numbers measure the services rather than the limits.
+Each of N clients repeatedly POSTs a secret to / and POSTs its password to the returned URL,
+so half the requests are creates and half reveals. Measurements as in grpc_bench (same load
+loop and statistics): saturated, and a fixed offered load (--rate requests/s, latency from the
+time a request was due). Without --target it starts the whole stack (embedded Redis unless
+--redis-url) with rate limits far above the load -- still matched and counted in Redis, so the
+ratelimit round trip is part of every measured request -- and, unless --no-grpc, measures
+data-storage over gRPC in the same stack for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
+from keep.bench.grpc_bench import bench_grpc, load, timed
+from keep.bench.stats import Results
 from keep.localstack.stack import Stack
 
-# Limits far above any load: still matched and counted in Redis, as in production.
-NO_LIMITS = """
+HIGH_LIMITS = """
 domain: keep
 descriptors:
   - key: action
@@ -39,101 +44,89 @@ descriptors:
 """
 
 
-@dataclass
-class Results:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"create": [], "reveal": []})
-    errors: Counter[str] = field(default_factory=Counter)
-
-    def record(self, operation: str, started: float, ok: bool, what: str) -> None:
-        if ok:
-            self.latencies[operation].append(time.perf_counter() - started)
-        else:
-            self.errors[f"{operation} {what}"] += 1
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def client(
-    session: aiohttp.ClientSession, url: str, until: float, results: Results, payload: bytes
-) -> None:
-    while time.perf_counter() < until:
-        started = time.perf_counter()
-        try:
-            async with session.post(url + "/", data=payload) as response:
-                body = await response.json() if response.status == 201 else None
-                results.record("create", started, body is not None, str(response.status))
-            if body is None:
-                continue
-            started = time.perf_counter()
-            async with session.post(body["url"], data=body["password"]) as response:
-                ok = response.status == 200 and await response.read() == payload
-                results.record("reveal", started, ok, str(response.status))
-        except (aiohttp.ClientError, TimeoutError) as e:
-            results.record("create", started, False, type(e).__name__)
-
-
-async def run(url: str, clients: int, seconds: float, payload_bytes: int) -> Results:
-    results = Results()
-    payload = b"s" * payload_bytes
+async def bench_http(
+    url: str, concurrency: int, duration: float, payload: bytes, rate: float | None
+) -> Results:
+    connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=10)
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        # Warm-up (connections, caches) is not measured.
-        await client(session, url, time.perf_counter() + 1, Results(), payload)
-        until = time.perf_counter() + seconds
-        await asyncio.gather(
-            *(client(session, url, until, results, payload) for _ in range(clients))
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def create_then_reveal(results: Results, due: float) -> None:
+            try:
+                async with session.post(url + "/", data=payload) as response:
+                    if response.status != 201:
+                        results.errors[f"create {response.status}"] += 1
+                        return
+                    created = await response.json()
+                timed(results, due)
+                started = time.perf_counter()
+                async with session.post(created["url"], data=created["password"]) as response:
+                    if response.status != 200 or await response.read() != payload:
+                        results.errors[f"reveal {response.status}"] += 1
+                        return
+                timed(results, started)
+            except (aiohttp.ClientError, TimeoutError) as e:
+                results.errors[type(e).__name__] += 1
+
+        await load("warm-up", 8, 1.0, create_then_reveal)
+        label = f"HTTP at {rate:.0f} req/s offered" if rate else "HTTP saturated"
+        return await load(label, concurrency, duration, create_then_reveal, rate)
+
+
+async def run(args: argparse.Namespace, url: str, grpc_target: str | None) -> list[Results]:
+    payload = os.urandom(args.payload_bytes)
+    results = [
+        await bench_http(url, args.concurrency, args.duration, payload, None),
+        await bench_http(url, args.concurrency, args.duration, payload, args.rate),
+    ]
+    if grpc_target is not None:
+        results.append(
+            await bench_grpc(grpc_target, args.concurrency, args.duration, payload, None)
+        )
+        results.append(
+            await bench_grpc(grpc_target, args.concurrency, args.duration, payload, args.rate)
         )
     return results
 
 
-def report(results: Results, seconds: float, clients: int) -> str:
-    lines = [f"HTTP create+reveal via the gateway: {clients} clients, {seconds:g} s"]
-    total = 0
-    for operation, values in results.latencies.items():
-        total += len(values)
-        lines.append(
-            f"  {operation:7} {len(values) / seconds:8.1f} req/s   "
-            f"p50 {percentile(values, 0.50) * 1000:7.2f} ms   "
-            f"p99 {percentile(values, 0.99) * 1000:7.2f} ms"
-        )
-    lines.append(f"  total   {total / seconds:8.1f} req/s (successful requests)")
-    errors = sum(results.errors.values())
-    lines.append(f"  errors  {errors}" + (f" {dict(results.errors)}" if errors else ""))
-    return "\n".join(lines)
+def _stack(redis_url: str | None) -> Stack:
+    limits = Path(tempfile.mkdtemp(prefix="keep-bench-")) / "limits.yaml"
+    limits.write_text(HIGH_LIMITS)
+    quiet = {"LOG_LEVEL": "WARNING"}
+    return Stack(
+        redis_url=redis_url,
+        http_port=0,
+        output=subprocess.DEVNULL,
+        env={
+            "ratelimit": {**quiet, "RATELIMIT_CONFIG": str(limits)},
+            "datastorage": quiet,
+            "gateway": quiet,
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="http_bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    parser.add_argument("--url", default="http://localhost:8080", help="the gateway")
-    parser.add_argument("--start-stack", action="store_true", help="run a local stack first")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--payload-bytes", type=int, default=256)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--payload-bytes", type=int, default=1024)
+    parser.add_argument("--rate", type=float, default=1000.0, help="offered load, requests/s")
+    parser.add_argument("--target", help="base URL of a running gateway (default: start a stack)")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
+    parser.add_argument("--no-grpc", action="store_true", help="skip the gRPC comparison")
     args = parser.parse_args(argv)
-    stack = None
-    try:
-        if args.start_stack:
-            limits = Path(tempfile.mkdtemp(prefix="keep-bench-")) / "limits.yaml"
-            limits.write_text(NO_LIMITS)
-            stack = Stack(http_port=0, output=subprocess.DEVNULL, env={
-                "ratelimit": {"RATELIMIT_CONFIG": str(limits), "LOG_LEVEL": "WARNING"},
-                "datastorage": {"LOG_LEVEL": "WARNING"},
-                "gateway": {"LOG_LEVEL": "WARNING"},
-            }).start()  # fmt: skip
-            args.url = stack.url
-        results = asyncio.run(run(args.url, args.clients, args.seconds, args.payload_bytes))
-    finally:
-        if stack is not None:
-            stack.stop()
-    print(report(results, args.seconds, args.clients))
-    return 0 if not results.errors else 1
+    if args.target:
+        results = asyncio.run(run(args, args.target.rstrip("/"), None))
+    else:
+        with _stack(args.redis_url) as stack:
+            grpc_target = None if args.no_grpc else f"127.0.0.1:{stack.ports['datastorage']}"
+            results = asyncio.run(run(args, stack.url, grpc_target))
+    print(
+        f"{args.concurrency} clients, {args.duration:.0f} s each, {args.payload_bytes} B payloads"
+    )
+    for result in results:
+        print(result.line())
+    return 1 if any(r.errors for r in results) else 0
 
 
 if __name__ == "__main__":
