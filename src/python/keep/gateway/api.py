@@ -6,7 +6,7 @@ import base64
 
 from aiohttp import web
 
-from keep.gateway import secrets
+from keep.gateway import actions
 from keep.gateway.body import read_json_object, string_field
 from keep.gateway.errors import ApiError, not_found
 from keep.gateway.openapi import openapi_document
@@ -30,8 +30,8 @@ async def create_secret(request: web.Request) -> web.Response:
     secret = data.get("secret")
     if not isinstance(secret, str):
         raise ApiError(400, "invalid_argument", "`secret` is required and must be a string.")
-    ttl = secrets.check_ttl(data.get("ttl_seconds", settings.default_ttl_seconds))
-    created = await secrets.create(request, secret.encode("utf-8"), ttl)
+    ttl = actions.check_ttl(data.get("ttl_seconds", settings.default_ttl_seconds))
+    created = await actions.create(request, secret.encode("utf-8"), ttl)
     return web.json_response(
         created, status=201, headers={"Location": f"/api/v1/secrets/{created['id']}"}
     )
@@ -42,7 +42,7 @@ async def reveal_secret(request: web.Request) -> web.Response:
     settings = gateway(request).settings
     data = await read_json_object(request, 4096, settings.body_timeout_seconds)
     password = string_field(data, "password", 4096)
-    payload = await secrets.reveal(request, request.match_info["id"], password)
+    payload = await actions.reveal(request, request.match_info["id"], password)
     try:
         return web.json_response({"secret": payload.decode("utf-8")})
     except UnicodeDecodeError:
@@ -73,8 +73,8 @@ async def burn_secret(request: web.Request) -> web.Response:
         raise ApiError(
             400, "invalid_argument", f"Send the secret's password in the {PASSWORD_HEADER} header."
         )
-    secrets.check_password(password)
-    await secrets.check_rate_limit(request, "reveal")
+    actions.check_password(password)
+    await actions.check_rate_limit(request, "reveal")
     await gateway(request).datastorage.burn(request.match_info["id"], password)
     return web.Response(status=204)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from keep.gateway import secrets
+from keep.gateway import actions
 from keep.gateway.body import read_body
 from keep.gateway.errors import ApiError
 from keep.gateway.state import ID, gateway
@@ -24,9 +24,9 @@ async def create(request: web.Request) -> web.Response:
         ttl = int(ttl_param)
     except ValueError:
         raise ApiError(400, "invalid_argument", "`ttl` must be a number of seconds.") from None
-    ttl = secrets.check_ttl(ttl)
+    ttl = actions.check_ttl(ttl)
     payload = await read_body(request, settings.max_payload_bytes, settings.body_timeout_seconds)
-    created = await secrets.create(request, payload, ttl)
+    created = await actions.create(request, payload, ttl)
     return web.json_response(created, status=201)
 
 
@@ -35,7 +35,7 @@ async def reveal(request: web.Request) -> web.Response:
     settings = gateway(request).settings
     raw = await read_body(request, 4096, settings.body_timeout_seconds)
     password = raw.decode("utf-8", errors="replace").strip()
-    payload = await secrets.reveal(request, request.match_info["id"], password)
+    payload = await actions.reveal(request, request.match_info["id"], password)
     try:
         payload.decode("utf-8")
         content_type, charset = "text/plain", "utf-8"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keep.gateway.secrets import MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from keep.gateway.actions import MAX_TTL_SECONDS, MIN_TTL_SECONDS
 
 _ID = {
     "name": "id",
