@@ -16,7 +16,7 @@ from keep.platform.metrics import start_metrics_server
 from keep.platform.server import shutdown_signal
 from keep.platform.settings import SettingsError, load_settings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("keep.gateway")  # not "__main__" when run as the entry point
 
 LINGER_SECONDS = 1.0
 

@@ -16,7 +16,7 @@ from keep.ratelimit.counter import RedisCounter
 from keep.ratelimit.service import SERVICE_NAME, RateLimitServicer
 from keep.ratelimit.settings import Settings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("keep.ratelimit")  # not "__main__" when run as the entry point
 
 
 def build(settings: Settings) -> GrpcService:
