@@ -34,8 +34,8 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    # Ctrl-C reaches the whole process group; the children drain on their own SIGINT and
-    # are also sent SIGTERM below. Either way, this process waits for all of them.
+    # Children lead their own process groups, so Ctrl-C reaches only this process, which then
+    # stops them in order (gateway first) and waits for each.
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     import subprocess

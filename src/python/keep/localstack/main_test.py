@@ -47,7 +47,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.parametrize(
     ("stop_signal", "whole_group"),
     [
-        (signal.SIGINT, True),  # Ctrl-C in a terminal: every process in the group gets it
+        (signal.SIGINT, True),  # Ctrl-C in a terminal: the foreground process group gets it
         (signal.SIGINT, False),
         (signal.SIGTERM, False),  # e.g. `kill`, or an IDE's stop button
     ],

@@ -1,4 +1,8 @@
-"""Child processes that never outlive their parent, and a clean way to stop them."""
+"""Child processes that never outlive their parent, and a clean way to stop them.
+
+Each child leads its own process group: a terminal's Ctrl-C reaches only the parent, which
+then stops the children one by one, in order, with exactly one SIGTERM each (a second signal
+arriving while a service is already draining would cut its shutdown short)."""
 
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ def spawn(
         stdout=stdout,
         stderr=subprocess.STDOUT if stdout is not None else None,
         preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist when we spawn
+        process_group=0,
     )
 
 
@@ -54,12 +59,16 @@ def spawn_module(
 
 
 def stop(process: subprocess.Popen[bytes], grace: float) -> int:
-    """SIGTERM, wait up to `grace` seconds, then SIGKILL. Returns the exit code."""
+    """SIGTERM, wait up to `grace` seconds, then SIGKILL; finally SIGKILL whatever is left in
+    the child's process group (anything it started). Returns the child's exit code."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            return process.wait(timeout=grace)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             log.warning("did not stop in time; killing", extra={"pid": process.pid})
             process.kill()
-    return process.wait()
+    code = process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return code
