@@ -1,0 +1,1 @@
+"""Keep's HTTP edge: the curl contract, the JSON API, the web pages."""

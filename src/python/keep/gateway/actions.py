@@ -1,0 +1,74 @@
+"""Create and reveal, shared by the curl contract and the JSON API: rate limit, then store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from keep.gateway.client_ip import client_address
+from keep.gateway.errors import ApiError, rate_limited, too_large
+from keep.gateway.state import gateway
+
+MIN_TTL_SECONDS = 60
+MAX_TTL_SECONDS = 7 * 24 * 3600
+MAX_PASSWORD_LENGTH = 256
+
+
+def remote_address(request: web.Request) -> str:
+    settings = gateway(request).settings
+    return client_address(
+        request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxy_hops
+    )
+
+
+async def check_rate_limit(request: web.Request, action: str) -> None:
+    decision = await gateway(request).ratelimiter.check(action, remote_address(request))
+    if not decision.allowed:
+        raise rate_limited(decision.retry_after_seconds)
+
+
+def check_ttl(ttl: object) -> int:
+    if isinstance(ttl, bool) or not isinstance(ttl, int):
+        raise ApiError(400, "invalid_argument", "`ttl_seconds` must be an integer.")
+    if not MIN_TTL_SECONDS <= ttl <= MAX_TTL_SECONDS:
+        raise ApiError(
+            400,
+            "invalid_argument",
+            f"`ttl_seconds` must be between {MIN_TTL_SECONDS} and {MAX_TTL_SECONDS} "
+            "(1 minute to 7 days).",
+        )
+    return ttl
+
+
+def check_password(password: str) -> str:
+    if not password:
+        raise ApiError(400, "invalid_argument", "The password is required.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ApiError(403, "wrong_password", "Wrong password.")
+    return password
+
+
+async def create(request: web.Request, payload: bytes, ttl_seconds: int) -> dict[str, Any]:
+    gw = gateway(request)
+    if not payload:
+        raise ApiError(400, "empty_secret", "The secret is empty; send some text to keep.")
+    if len(payload) > gw.settings.max_payload_bytes:
+        raise too_large(len(payload), gw.settings.max_payload_bytes)
+    await check_rate_limit(request, "create")
+    created = await gw.datastorage.create(payload, ttl_seconds)
+    url = f"{gw.settings.public_url}/{created.id}"
+    return {
+        "id": created.id,
+        "url": url,
+        "password": created.password,
+        # Opens the reveal page with the password in the fragment (never sent to the server).
+        "share_url": f"{url}#{created.password}",
+        "expires_at": created.expires_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+async def reveal(request: web.Request, secret_id: str, password: str) -> bytes:
+    check_password(password)
+    await check_rate_limit(request, "reveal")
+    return await gateway(request).datastorage.reveal(secret_id, password)

@@ -1,0 +1,49 @@
+"""What request handlers share: settings and the backend clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from keep.gateway.datastorage import DataStorage
+from keep.gateway.ratelimiter import RateLimiter
+from keep.gateway.settings import Settings
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    datastorage: DataStorage
+    ratelimiter: RateLimiter
+    draining: bool = False
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+def gateway(request: web.Request) -> Gateway:
+    return request.app[GATEWAY]
+
+
+async def backends(app: web.Application) -> AsyncIterator[None]:
+    """Opens the gRPC channels inside the event loop and closes them on shutdown."""
+    settings = app[SETTINGS]
+    app[GATEWAY] = Gateway(
+        settings,
+        DataStorage(settings.datastorage_address, settings.datastorage_timeout_seconds),
+        RateLimiter(
+            settings.ratelimit_address,
+            settings.ratelimit_domain,
+            settings.ratelimit_timeout_seconds,
+        ),
+    )
+    yield
+    await app[GATEWAY].datastorage.close()
+    await app[GATEWAY].ratelimiter.close()
+
+
+# Route placeholder for secret ids: anything else is a 404 without asking data-storage.
+ID = "{id:[A-Za-z0-9_-]{1,128}}"

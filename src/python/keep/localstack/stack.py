@@ -1,0 +1,132 @@
+"""Redis, data-storage, ratelimit and the gateway as local processes, started in dependency
+order, each waited for until healthy, and stopped in reverse order."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from keep.datastorage import main as datastorage_main
+from keep.gateway import main as gateway_main
+from keep.localstack.embedded_redis import EmbeddedRedis
+from keep.localstack.ports import free_port
+from keep.localstack.processes import spawn_module, stop
+from keep.ratelimit import main as ratelimit_main
+
+
+class StackError(Exception):
+    """A service did not come up."""
+
+
+@dataclass
+class Stack:
+    """`redis_url=None` starts an embedded Redis; `http_port=0` picks a free port."""
+
+    redis_url: str | None = None
+    http_port: int = 8080
+    # Extra environment per service ("datastorage", "ratelimit", "gateway").
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Where children's logs go: None = this process's stdout, or e.g. subprocess.DEVNULL.
+    output: int | None = None
+    grace_seconds: float = 10.0
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    _redis: EmbeddedRedis | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.ports['http']}"
+
+    def start(self, timeout: float = 60.0) -> Stack:
+        try:
+            self._start(time.monotonic() + timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, deadline: float) -> None:
+        if self.redis_url is None:
+            self._redis = EmbeddedRedis().start()
+            self.redis_url = self._redis.url
+        self.ports = {
+            "http": self.http_port or free_port(),
+            "datastorage": free_port(),
+            "ratelimit": free_port(),
+        }
+        common = {"SHUTDOWN_GRACE_SECONDS": str(self.grace_seconds / 2)}
+        self._spawn(datastorage_main.__name__, "datastorage", {
+            **common, "GRPC_PORT": str(self.ports["datastorage"]), "REDIS_URL": self.redis_url,
+        })  # fmt: skip
+        self._spawn(ratelimit_main.__name__, "ratelimit", {
+            **common, "GRPC_PORT": str(self.ports["ratelimit"]), "REDIS_URL": self.redis_url,
+        })  # fmt: skip
+        for name in ("datastorage", "ratelimit"):
+            self._wait(name, deadline, lambda n=name: _grpc_ready(self.ports[n]))
+        self._spawn(gateway_main.__name__, "gateway", {
+            **common,
+            "HTTP_PORT": str(self.ports["http"]),
+            "PUBLIC_URL": f"http://localhost:{self.ports['http']}",
+            "DATASTORAGE_ADDRESS": f"127.0.0.1:{self.ports['datastorage']}",
+            "RATELIMIT_ADDRESS": f"127.0.0.1:{self.ports['ratelimit']}",
+        })  # fmt: skip
+        self._wait("gateway", deadline, lambda: _http_ready(self.ports["http"]))
+
+    def _spawn(self, module: str, name: str, env: dict[str, str]) -> None:
+        port = free_port()
+        self.ports[f"{name}_metrics"] = port
+        merged = {"METRICS_PORT": str(port), **env, **self.env.get(name, {})}
+        self.processes[name] = spawn_module(module, merged, self.output)
+
+    def _wait(self, name: str, deadline: float, ready: object) -> None:
+        assert callable(ready)
+        process = self.processes[name]
+        while not ready():
+            if process.poll() is not None:
+                raise StackError(f"{name} exited with code {process.returncode} while starting")
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} did not become ready in time")
+            time.sleep(0.1)
+
+    def stop(self) -> dict[str, int]:
+        """Stops the gateway first (no new requests), then the backends, then Redis."""
+        codes = {}
+        for name in ("gateway", "ratelimit", "datastorage"):
+            process = self.processes.pop(name, None)
+            if process is not None:
+                codes[name] = stop(process, self.grace_seconds)
+        if self._redis is not None:
+            self._redis.stop()
+            self._redis = None
+        return codes
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _grpc_ready(port: int) -> bool:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        try:
+            response = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service="readiness"), timeout=1
+            )
+        except grpc.RpcError:
+            return False
+    return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def _http_ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

@@ -1,0 +1,109 @@
+"""Fixed-window counters in Redis: one key per (descriptor, window), expiring with the window.
+
+All keys of one request are incremented by a single Lua script, so a request is counted
+atomically and concurrent requests can never both see the same count (no over-admission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import redis.asyncio as aioredis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+# INCRBY every key; a key without a TTL gets one, so nothing outlives its window (+ slack).
+_HIT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCRBY', key, ARGV[1])
+  if redis.call('TTL', key) < 0 then
+    redis.call('EXPIRE', key, ARGV[i + 1])
+  end
+end
+return counts
+"""
+
+# Clocks of replicas differ a little; keys live this much longer than their window.
+_TTL_SLACK_SECONDS = 2
+
+
+class CounterUnavailable(Exception):
+    """Redis did not answer in time (down, unreachable or overloaded)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """One counter to hit: which descriptor, and its window length."""
+
+    domain: str
+    entries: tuple[tuple[str, str], ...]
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Count:
+    count: int
+    seconds_until_reset: float
+
+
+def window_key(window: Window, start: int) -> str:
+    # Values are client data (IPs contain ':'), so every part is escaped: keys cannot collide.
+    path = "|".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in window.entries)
+    return f"keep:rl:{quote(window.domain, safe='')}:{path}:{window.seconds}:{start}"
+
+
+class RedisCounter:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        timeout: float,
+        clock: Callable[[], float] = time.time,
+    ):
+        self._client = client
+        self._script = client.register_script(_HIT_SCRIPT)
+        self._timeout = timeout
+        self._clock = clock
+
+    @classmethod
+    def from_url(cls, url: str, timeout: float) -> RedisCounter:
+        client = aioredis.Redis.from_url(
+            url,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            # One quick reconnect for a dropped connection; no backoff that would slow failures.
+            retry=Retry(NoBackoff(), 1),
+        )
+        return cls(client, timeout)
+
+    async def hit(self, windows: Sequence[Window], hits: int) -> list[Count]:
+        if not windows:
+            return []
+        now = self._clock()
+        starts = [int(now // w.seconds) * w.seconds for w in windows]
+        keys = [window_key(w, s) for w, s in zip(windows, starts, strict=True)]
+        ttls = [w.seconds + _TTL_SLACK_SECONDS for w in windows]
+        try:
+            async with asyncio.timeout(self._timeout * 2):
+                counts = await self._script(keys=keys, args=[hits, *ttls])
+        except (RedisError, OSError, TimeoutError) as e:
+            raise CounterUnavailable(type(e).__name__) from e
+        return [
+            Count(int(c), s + w.seconds - now)
+            for c, s, w in zip(counts, starts, windows, strict=True)
+        ]
+
+    async def ping(self) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout * 2):
+                return bool(await self._client.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+    async def close(self) -> None:
+        await self._client.aclose()
