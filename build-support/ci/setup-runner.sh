@@ -18,7 +18,7 @@ step "Packages"
 # protobuf-compiler-grpc: the gRPC plugin ./pants provisions; debootstrap + debian-archive-keyring:
 # the base images; docker-registry: the local registry. Docker itself is preinstalled on GitHub's
 # runners (Docker CE): installing Debian's docker.io next to it would conflict, hence KEEP_SKIP_APT.
-packages=(protobuf-compiler-grpc debootstrap debian-archive-keyring docker-registry git)
+packages=(protobuf-compiler-grpc debootstrap debian-archive-keyring docker-registry git curl)
 # chromium: the gateway's browser test. Debian's package; Ubuntu's is a snap stub, and its runners
 # ship Google Chrome instead.
 if grep -qs '^ID=debian$' /etc/os-release; then
