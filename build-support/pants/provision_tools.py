@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import toml
+import toml  # pants: no-infer-dep (Pants' own venv has it)
 
 PLATFORM = "linux_x86_64"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
