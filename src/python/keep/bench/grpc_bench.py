@@ -24,9 +24,10 @@ import grpc
 from keep.bench.processes import embedded_redis, service_process
 from keep.bench.stats import Results
 from keep.datastorage import crypto
-from keep.datastorage.store import LockoutPolicy, SecretStore, StoredSecret, connect
+from keep.datastorage.store import LockoutPolicy, SecretStore, StoredSecret
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
+from keep.platform.redis import connect
 
 # One step sends two requests (create, then reveal); it gets the time it was due to start.
 Operation = Callable[[Results, float], Awaitable[None]]
@@ -90,7 +91,7 @@ async def bench_grpc(
 async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
     """The Redis commands one create+reveal issues (SET NX PXAT; GET+PTTL; claim script),
     without gRPC or encryption in the way."""
-    store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800, 20))
+    store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800, 20), 1.0)
     record = crypto.seal(payload, crypto.new_id(), crypto.new_password(), 0)
 
     async def create_then_claim(results: Results, due: float) -> None:

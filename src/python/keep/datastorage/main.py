@@ -6,8 +6,9 @@ import sys
 
 from keep.datastorage.service import DataStorageService
 from keep.datastorage.settings import Settings
-from keep.datastorage.store import LockoutPolicy, SecretStore, connect
+from keep.datastorage.store import LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2, datastorage_pb2_grpc
+from keep.platform.redis import connect
 from keep.platform.server import GrpcService, run
 from keep.platform.settings import SettingsError, load_settings
 
@@ -25,6 +26,7 @@ def build_service(settings: Settings) -> GrpcService:
             lock_seconds=settings.lockout_seconds,
             burn_threshold=settings.burn_threshold,
         ),
+        settings.redis_timeout_seconds,
     )
     servicer = DataStorageService(store, settings.max_payload_bytes, settings.default_ttl_seconds)
     return GrpcService(

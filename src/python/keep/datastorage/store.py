@@ -9,12 +9,11 @@ import time
 from dataclasses import dataclass
 from enum import Enum
 
-from redis import exceptions as redis_errors
 from redis.asyncio import Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from keep.datastorage.crypto import MalformedRecord, SealedRecord
+from keep.platform.redis import UNAVAILABLE_ERRORS as _UNAVAILABLE
+from keep.platform.redis import ping
 
 # Returns 1 and deletes the secret with its counters only if it still holds exactly the record
 # the caller decrypted: among concurrent correct reveals exactly one wins.
@@ -92,39 +91,16 @@ class _Keys:
         return [self.secret, self.failures_in_window, self.failures_total, self.lock]
 
 
-def connect(url: str, timeout_seconds: float) -> Redis:
-    """A client that fails fast (one immediate retry on a broken pooled connection, e.g. after
-    a Redis restart) rather than queueing callers behind a dead server."""
-    return Redis.from_url(
-        url,
-        socket_timeout=timeout_seconds,
-        socket_connect_timeout=timeout_seconds,
-        retry=Retry(NoBackoff(), retries=1),
-        retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
-    )
-
-
-_UNAVAILABLE = (
-    redis_errors.ConnectionError,
-    redis_errors.TimeoutError,
-    redis_errors.BusyLoadingError,
-    TimeoutError,
-    OSError,
-)
-
-
 class SecretStore:
-    def __init__(self, redis: Redis, policy: LockoutPolicy):
+    def __init__(self, redis: Redis, policy: LockoutPolicy, timeout_seconds: float):
         self._redis = redis
+        self._timeout_seconds = timeout_seconds
         self._policy = policy
         self._claim = redis.register_script(_CLAIM)
         self._record_failure = redis.register_script(_RECORD_FAILURE)
 
     async def ping(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except _UNAVAILABLE:
-            return False
+        return await ping(self._redis, self._timeout_seconds)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import redis.asyncio as aioredis
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
+
+from keep.platform.redis import connect, ping
 
 # INCRBY every key; a key without a TTL gets one, so nothing outlives its window (+ slack).
 _HIT_SCRIPT = """
@@ -72,14 +72,7 @@ class RedisCounter:
 
     @classmethod
     def from_url(cls, url: str, timeout: float) -> RedisCounter:
-        client = aioredis.Redis.from_url(
-            url,
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            # One quick reconnect for a dropped connection; no backoff that would slow failures.
-            retry=Retry(NoBackoff(), 1),
-        )
-        return cls(client, timeout)
+        return cls(connect(url, timeout), timeout)
 
     async def hit(self, windows: Sequence[Window], hits: int) -> list[Count]:
         if not windows:
@@ -99,11 +92,7 @@ class RedisCounter:
         ]
 
     async def ping(self) -> bool:
-        try:
-            async with asyncio.timeout(self._timeout * 2):
-                return bool(await self._client.ping())
-        except (RedisError, OSError, TimeoutError):
-            return False
+        return await ping(self._client, self._timeout * 2)
 
     async def close(self) -> None:
         await self._client.aclose()
