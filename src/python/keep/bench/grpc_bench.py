@@ -6,8 +6,8 @@ Each of N clients repeatedly creates a secret (1 KiB by default) and reveals it,
 requests are creates and half reveals. Two measurements per path: saturation (every client sends
 as fast as it gets answers) and a fixed offered load (--rate requests/s over all clients, latency
 counted from when a request was due, so queueing behind a slow server is not hidden). Without
---target, the benchmark starts its own data-storage process against --redis-url (default: an
-embedded redis-server).
+--target, it starts the local stack (keep.localstack) against --redis-url (default: an embedded
+redis-server).
 """
 
 from __future__ import annotations
@@ -16,17 +16,18 @@ import argparse
 import asyncio
 import os
 import secrets
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 
 import grpc
 
-from keep.bench.processes import embedded_redis, service_process
 from keep.bench.stats import Results
 from keep.datastorage import crypto
 from keep.datastorage.store import LockoutPolicy, SecretStore, StoredSecret
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
+from keep.localstack.stack import Stack
 from keep.platform.redis import connect
 
 # One step sends two requests (create, then reveal); it gets the time it was due to start.
@@ -137,12 +138,14 @@ def main() -> None:
     parser.add_argument("--target", help="host:port of a running data-storage (default: start one)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     args = parser.parse_args()
-    with embedded_redis(args.redis_url) as redis_url:
-        if args.target:
-            asyncio.run(run(args, redis_url, args.target))
-            return
-        with service_process("datastorage", {"REDIS_URL": redis_url}) as port:
-            asyncio.run(run(args, redis_url, f"127.0.0.1:{port}"))
+    if args.target:
+        if not args.redis_url:
+            parser.error("--target needs --redis-url (the raw redis-py comparison uses it)")
+        asyncio.run(run(args, args.redis_url, args.target))
+        return
+    with Stack(redis_url=args.redis_url, http_port=0, output=subprocess.DEVNULL) as stack:
+        assert stack.redis_url is not None
+        asyncio.run(run(args, stack.redis_url, f"127.0.0.1:{stack.ports['datastorage']}"))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from keep.datastorage.main import build_service
 from keep.datastorage.settings import Settings
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
+from keep.localstack.ports import free_port
 from keep.platform.server import RunningServer, start_server
-from keep.testing.redis_container import RunningRedis, free_port, redis_container
+from keep.testing.redis_container import RunningRedis, redis_container
 
 # Every payload carries this marker, so the final scan can prove no plaintext reached Redis.
 MARKER = b"PLAINTEXT-MARKER-"

@@ -9,14 +9,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from keep.datastorage import main as datastorage_main
 from keep.gateway import main as gateway_main
 from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn_module, stop
+from keep.platform.health import is_serving
 from keep.ratelimit import main as ratelimit_main
 
 
@@ -114,14 +112,7 @@ class Stack:
 
 
 def _grpc_ready(port: int) -> bool:
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        try:
-            response = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service="readiness"), timeout=1
-            )
-        except grpc.RpcError:
-            return False
-    return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
+    return is_serving(f"127.0.0.1:{port}")
 
 
 def _http_ready(port: int) -> bool:

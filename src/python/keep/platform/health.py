@@ -71,18 +71,23 @@ class HealthReporter:
         await self._servicer.enter_graceful_shutdown()
 
 
+def is_serving(address: str, service: str = READINESS, timeout: float = 1.0) -> bool:
+    """One health check of `service` at `address` (host:port)."""
+    with grpc.insecure_channel(address) as channel:
+        try:
+            response = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout
+            )
+        except grpc.RpcError:
+            return False
+    return bool(response.status == _SERVING)
+
+
 def wait_until_serving(address: str, service: str = READINESS, timeout: float = 30) -> float:
     """Blocks until `address` reports `service` SERVING; returns the seconds it took."""
     started = time.monotonic()
-    with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            try:
-                response = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=0.5)
-                if response.status == _SERVING:
-                    return time.monotonic() - started
-            except grpc.RpcError:
-                pass
-            if time.monotonic() - started > timeout:
-                raise TimeoutError(f"{address}: {service!r} not SERVING after {timeout} s")
-            time.sleep(0.02)
+    while not is_serving(address, service, timeout=0.5):
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{address}: {service!r} not SERVING after {timeout} s")
+        time.sleep(0.02)
+    return time.monotonic() - started

@@ -7,7 +7,6 @@ under a running service and the service reconnects to the same address.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,14 +15,10 @@ import redis
 from testcontainers.core.waiting_utils import wait_for_logs
 from testcontainers.redis import RedisContainer
 
+from keep.localstack.ports import free_port
+
 # Built from Debian packages by build-support/images (nothing can be pulled on CI machines).
 REDIS_IMAGE = os.environ.get("KEEP_REDIS_IMAGE", "keep/redis:7.0-bookworm-r1")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
