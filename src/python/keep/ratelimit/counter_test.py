@@ -4,13 +4,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import redis.asyncio as aioredis
 
-from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.ratelimit.counter import CounterUnavailable, RedisCounter, Window, window_key
+from keep.testing.redis_container import redis_container
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    with EmbeddedRedis() as server:
+    with redis_container() as server:
         yield server.url
 
 

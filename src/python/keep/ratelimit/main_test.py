@@ -8,10 +8,10 @@ import grpc
 from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 
-from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.localstack.ports import free_port
 from keep.localstack.processes import python_env
 from keep.ratelimit import main
+from keep.testing.redis_container import redis_container
 
 
 def _run(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -36,7 +36,7 @@ def test_a_bad_limits_file_stops_start_up_with_a_clear_message(tmp_path: Path) -
 
 def test_the_process_serves_the_envoy_api_and_stops_on_sigterm() -> None:
     port = free_port()
-    with EmbeddedRedis() as redis:
+    with redis_container() as redis:
         process = _run(
             {"REDIS_URL": redis.url, "GRPC_PORT": str(port), "METRICS_PORT": str(free_port())}
         )

@@ -10,11 +10,11 @@ from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.platform.server import GrpcService, RunningServer, start_server
 from keep.ratelimit.config import parse_limits
 from keep.ratelimit.counter import RedisCounter
 from keep.ratelimit.service import SERVICE_NAME, RateLimitServicer
+from keep.testing.redis_container import RunningRedis, redis_container
 
 LIMITS = """
 domain: keep
@@ -35,8 +35,8 @@ Code = rls_pb2.RateLimitResponse.Code
 
 
 @pytest.fixture(scope="module")
-def redis_server() -> Iterator[EmbeddedRedis]:
-    with EmbeddedRedis() as server:
+def redis_server() -> Iterator[RunningRedis]:
+    with redis_container() as server:
         yield server
 
 
@@ -57,7 +57,7 @@ async def _serve(redis_url: str) -> tuple[RunningServer, RedisCounter]:
 
 @pytest.fixture
 async def stub(
-    redis_server: EmbeddedRedis,
+    redis_server: RunningRedis,
 ) -> AsyncIterator[rls_pb2_grpc.RateLimitServiceAsyncStub]:
     client = aioredis.Redis.from_url(redis_server.url)
     await client.flushall()
@@ -153,21 +153,20 @@ async def _readiness(port: int) -> int:
 
 
 async def test_redis_down_means_unavailable_quickly_and_not_ready() -> None:
-    redis = EmbeddedRedis().start()
-    running, _ = await _serve(redis.url)
-    try:
-        assert await _readiness(running.port) == health_pb2.HealthCheckResponse.SERVING
-        redis.stop()
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
-            stub = rls_pb2_grpc.RateLimitServiceStub(channel)
-            loop = asyncio.get_running_loop()
-            started = loop.time()
-            with pytest.raises(grpc.aio.AioRpcError) as error:
-                await stub.ShouldRateLimit(_request(CREATE), timeout=5)
-            assert error.value.code() is grpc.StatusCode.UNAVAILABLE
-            assert loop.time() - started < 1.5
-        await asyncio.sleep(1.0)  # the readiness poll notices
-        assert await _readiness(running.port) == health_pb2.HealthCheckResponse.NOT_SERVING
-    finally:
-        await running.stop()
-        redis.stop()
+    with redis_container() as redis:
+        running, _ = await _serve(redis.url)
+        try:
+            assert await _readiness(running.port) == health_pb2.HealthCheckResponse.SERVING
+            redis.stop()
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+                stub = rls_pb2_grpc.RateLimitServiceStub(channel)
+                loop = asyncio.get_running_loop()
+                started = loop.time()
+                with pytest.raises(grpc.aio.AioRpcError) as error:
+                    await stub.ShouldRateLimit(_request(CREATE), timeout=5)
+                assert error.value.code() is grpc.StatusCode.UNAVAILABLE
+                assert loop.time() - started < 1.5
+            await asyncio.sleep(1.0)  # the readiness poll notices
+            assert await _readiness(running.port) == health_pb2.HealthCheckResponse.NOT_SERVING
+        finally:
+            await running.stop()
