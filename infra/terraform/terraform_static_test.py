@@ -272,6 +272,19 @@ def test_vault_module_engine_and_impersonation() -> None:
     assert '/impersonated-account/${each.key}/token"' in one(policy["policy"])
 
 
+def test_github_actions_log_in_to_vault_with_oidc_and_apply_needs_the_environment() -> None:
+    path = MODULES / "vault"
+    backend = the(path, "vault_jwt_auth_backend")
+    assert one(backend["oidc_discovery_url"]) == "https://token.actions.githubusercontent.com"
+    assert one(backend["bound_issuer"]) == "https://token.actions.githubusercontent.com"
+    roles = one(the(path, "vault_jwt_auth_backend_role")["for_each"])
+    assert set(roles) == {"plan", "apply"}
+    assert roles["apply"]["sub"] == "repo:${var.github_repository}:environment:production"
+    workflow = (TF_ROOT.parents[1] / ".github" / "workflows" / "terraform.yml").read_text()
+    for role in ("keep-terraform-plan", "keep-terraform-apply"):
+        assert f"role: {role}" in workflow, role
+
+
 def test_deployers_match_env_roots() -> None:
     text = (ROOTS["bootstrap"] / "main.tf").read_text()
     for name in ("terraform-shared", "terraform-dev", "terraform-prod"):

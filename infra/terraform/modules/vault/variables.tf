@@ -22,3 +22,15 @@ variable "deployers" {
     roles   = list(string)
   }))
 }
+
+variable "github_repository" {
+  description = "owner/name of the repository whose workflows may log in (JWT auth)."
+  type        = string
+  default     = "keep-dev/keep"
+}
+
+variable "github_jwt_path" {
+  description = "Mount path of the JWT auth method for GitHub Actions (VAULT_JWT_PATH in the workflows)."
+  type        = string
+  default     = "jwt-github"
+}
