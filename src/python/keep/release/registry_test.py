@@ -2,7 +2,7 @@
 
 Needs keep/python-base (build-support/images/build-base-images.sh). Fails (never skips) when Docker,
 the base image or the registry is absent; the target is tagged `integration`, so machines without
-Docker deselect it with `./pants test --tag=-integration ::`.
+Docker deselect it with `./pants --tag=-integration test ::`.
 """
 
 from __future__ import annotations
