@@ -456,6 +456,12 @@ def test_memorystore_prod_only_and_hardened() -> None:
 # --------------------------------------------------------------------------- state
 
 
+def test_prod_network_policy_allows_exactly_the_memorystore_range() -> None:
+    reserved = one(load_dir(ROOTS["prod"])["module"]["memorystore"]["reserved_ip_range"])
+    patch = TF_ROOT.parents[1] / "deploy/kustomize/overlays/prod/app/patches/memorystore-cidr.yaml"
+    assert f"cidr: {reserved}" in patch.read_text()
+
+
 def test_state_bucket_settings() -> None:
     bucket = the(MODULES / "state", "google_storage_bucket")
     assert one(block(bucket, "versioning")["enabled"]) is True

@@ -49,4 +49,7 @@ module "memorystore" {
   name           = "keep-${local.env}-redis"
   network_id     = module.network.network_id
   memory_size_gb = 1
+  # Outside the subnet and its secondary ranges; must equal the prod overlay's NetworkPolicy
+  # (overlays/prod/app/patches/memorystore-cidr.yaml; a static test compares them).
+  reserved_ip_range = "10.48.0.0/29"
 }

@@ -8,6 +8,8 @@ resource "google_redis_instance" "this" {
   redis_version      = var.redis_version
   authorized_network = var.network_id
   connect_mode       = "DIRECT_PEERING"
+  # Fixed, so the prod overlay's NetworkPolicy can allow egress to exactly this range.
+  reserved_ip_range = var.reserved_ip_range
 
   auth_enabled            = true
   transit_encryption_mode = "SERVER_AUTHENTICATION" # TLS: clients use rediss:// and the server CA

@@ -25,3 +25,8 @@ variable "redis_version" {
   type    = string
   default = "REDIS_7_0"
 }
+
+variable "reserved_ip_range" {
+  description = "The /29 the instance gets in the VPC; deploy/kustomize/overlays/prod allows egress to it."
+  type        = string
+}
