@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any, NoReturn
+from collections.abc import Awaitable
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -26,6 +27,7 @@ NOT_FOUND_MESSAGE = "secret not found: it does not exist, has expired, or was al
 
 log = logging.getLogger(__name__)
 Context = grpc.aio.ServicerContext[Any, Any]
+T = TypeVar("T")
 
 SECRETS_CREATED = Counter("keep_secrets_created_total", "Secrets stored.")
 SECRETS_REVEALED = Counter("keep_secrets_revealed_total", "Secrets revealed (and destroyed).")
@@ -168,7 +170,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             )
 
     @staticmethod
-    async def _call(context: Context, operation: Any) -> Any:
+    async def _call(context: Context, operation: Awaitable[T]) -> T:
         try:
             return await operation
         except StoreUnavailable:
