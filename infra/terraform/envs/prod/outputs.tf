@@ -20,3 +20,9 @@ output "redis_url" {
   value       = module.memorystore.redis_url
   sensitive   = true
 }
+
+output "redis_server_ca" {
+  description = "Memorystore's server CA (PEM): the Secret redis-ca key ca.pem."
+  value       = module.memorystore.server_ca_certs
+  sensitive   = true
+}

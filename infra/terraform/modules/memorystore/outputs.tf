@@ -18,7 +18,7 @@ output "server_ca_certs" {
 }
 
 output "redis_url" {
-  description = "Value for the Secret redis-url key url."
-  value       = "rediss://:${google_redis_instance.this.auth_string}@${google_redis_instance.this.host}:${google_redis_instance.this.port}/0"
+  description = "Value for the Secret redis-url key url; the CA path is where the memorystore Kustomize component mounts Secret redis-ca."
+  value       = "rediss://:${google_redis_instance.this.auth_string}@${google_redis_instance.this.host}:${google_redis_instance.this.port}/0?ssl_ca_certs=/etc/keep/redis-ca/ca.pem"
   sensitive   = true
 }

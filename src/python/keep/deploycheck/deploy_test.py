@@ -121,7 +121,7 @@ def test_redis_only_in_dev() -> None:
         for o in prod
         if o["metadata"]["name"] == "redis" or o["metadata"]["name"].startswith("redis-config")
     ]
-    assert policy.secret_refs(prod) == {"keep-prod/redis-url#url"}
+    assert policy.secret_refs(prod) == {"keep-prod/redis-url#url", "keep-prod/redis-ca#*"}
     assert policy.secret_refs(render_overlay("dev")) == {"keep-dev/redis-auth#password"}
 
 

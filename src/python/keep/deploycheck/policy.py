@@ -438,9 +438,13 @@ def check_references(objs: Sequence[Obj]) -> list[str]:
 
 
 def secret_refs(objs: Sequence[Obj]) -> set[str]:
-    """namespace/name#key of every Secret the workloads reference (to be created out of band)."""
+    """namespace/name#key of every Secret the workloads reference (to be created out of band);
+    a Secret mounted whole as a volume is namespace/name#*."""
     refs = set()
     for w in workloads(objs):
+        for volume in pod_spec(w).get("volumes", []):
+            if "secret" in volume:
+                refs.add(f"{w['metadata'].get('namespace')}/{volume['secret']['secretName']}#*")
         for c in _containers(w):
             for e in c.get("env", []):
                 ref = e.get("valueFrom", {}).get("secretKeyRef")

@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
+from testcontainers.core.container import DockerContainer
 from testcontainers.core.waiting_utils import wait_for_logs
 from testcontainers.redis import RedisContainer
 
 from keep.localstack.ports import free_port
+from keep.testing.tls import Pki
 
 # Built from Debian packages by build-support/images (nothing can be pulled on CI machines).
 REDIS_IMAGE = os.environ.get("KEEP_REDIS_IMAGE", "keep/redis:7.0-bookworm-r1")
@@ -23,7 +25,7 @@ REDIS_IMAGE = os.environ.get("KEEP_REDIS_IMAGE", "keep/redis:7.0-bookworm-r1")
 
 @dataclass
 class RunningRedis:
-    container: RedisContainer
+    container: DockerContainer
     host_port: int
 
     @property
@@ -46,4 +48,23 @@ def redis_container() -> Iterator[RunningRedis]:
     port = free_port()
     container = RedisContainer(REDIS_IMAGE).with_bind_ports(6379, port)
     with container:
+        yield RunningRedis(container, port)
+
+
+@contextmanager
+def tls_redis_container(pki: Pki, password: str) -> Iterator[RunningRedis]:
+    """Redis the way Memorystore serves it: TLS only (server certificate from `pki`) and AUTH."""
+    port = free_port()
+    container = (
+        DockerContainer(REDIS_IMAGE)
+        .with_bind_ports(6379, port)
+        .with_volume_mapping(str(pki.ca_cert.parent), "/tls", "ro")
+        .with_command(
+            "--port 0 --tls-port 6379 --tls-auth-clients no"
+            f" --tls-cert-file /tls/{pki.server_cert.name} --tls-key-file /tls/{pki.server_key.name}"
+            f" --tls-ca-cert-file /tls/{pki.ca_cert.name} --requirepass {password}"
+        )
+    )
+    with container:
+        wait_for_logs(container, "Ready to accept connections", timeout=30)
         yield RunningRedis(container, port)
