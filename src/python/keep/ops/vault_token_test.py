@@ -60,21 +60,20 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def gcp_token_for_dev(vault: FakeServer, token: str = "t") -> tuple[int, str, str]:
+    """`keepctl gcp-token` for the dev deployer account against the fake Vault."""
+    return run(
+        "gcp-token", "--account", "terraform-dev", "--vault-addr", vault.url, "--vault-token", token
+    )
+
+
 def test_prints_token_and_sends_vault_token() -> None:
     routes = {
         ("GET", "/v1/sys/seal-status"): (200, UNSEALED),
         ("GET", IMPERSONATED): (200, TOKEN_RESPONSE),
     }
     with FakeServer(routes) as vault:
-        code, out, err = run(
-            "gcp-token",
-            "--account",
-            "terraform-dev",
-            "--vault-addr",
-            vault.url,
-            "--vault-token",
-            "hvs.test",
-        )
+        code, out, err = gcp_token_for_dev(vault, token="hvs.test")
     assert code == ExitCode.OK
     assert out.strip() == "ya29.c.fake-access-token"
     assert "expires at 2030-01-01T00:00:00+00:00 (3599s)" in err
@@ -126,15 +125,7 @@ def test_static_account_path() -> None:
 
 def test_sealed_vault_is_reported_before_asking_for_a_token() -> None:
     with FakeServer({("GET", "/v1/sys/seal-status"): (200, SEALED)}) as vault:
-        code, out, err = run(
-            "gcp-token",
-            "--account",
-            "terraform-dev",
-            "--vault-addr",
-            vault.url,
-            "--vault-token",
-            "t",
-        )
+        code, out, err = gcp_token_for_dev(vault)
     assert code == ExitCode.UNAVAILABLE
     assert out == ""
     assert "is sealed (unseal progress 1/3)" in err and "vault operator unseal" in err
@@ -147,15 +138,7 @@ def test_503_from_token_endpoint() -> None:
         ("GET", IMPERSONATED): (503, {"errors": ["Vault is sealed"]}),
     }
     with FakeServer(routes) as vault:
-        code, _, err = run(
-            "gcp-token",
-            "--account",
-            "terraform-dev",
-            "--vault-addr",
-            vault.url,
-            "--vault-token",
-            "t",
-        )
+        code, _, err = gcp_token_for_dev(vault)
     assert code == ExitCode.UNAVAILABLE
     assert "503" in err and "Vault is sealed" in err
 
@@ -166,15 +149,7 @@ def test_expired_or_invalid_vault_token() -> None:
         ("GET", IMPERSONATED): (403, {"errors": ["permission denied"]}),
     }
     with FakeServer(routes) as vault:
-        code, out, err = run(
-            "gcp-token",
-            "--account",
-            "terraform-dev",
-            "--vault-addr",
-            vault.url,
-            "--vault-token",
-            "old",
-        )
+        code, out, err = gcp_token_for_dev(vault, token="old")
     assert code == ExitCode.AUTH
     assert out == ""
     assert "permission denied" in err and "vault login" in err and "gcp-terraform-dev" in err
@@ -244,14 +219,6 @@ def test_response_without_token_is_an_error() -> None:
         ("GET", IMPERSONATED): (200, {"data": {}}),
     }
     with FakeServer(routes) as vault:
-        code, _, err = run(
-            "gcp-token",
-            "--account",
-            "terraform-dev",
-            "--vault-addr",
-            vault.url,
-            "--vault-token",
-            "t",
-        )
+        code, _, err = gcp_token_for_dev(vault)
     assert code == ExitCode.FAILED
     assert "without a token" in err
