@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from docker.models.networks import Network
 
+from keep.localstack import stack as localstack
 from keep.platform.health import wait_until_serving
 from keep.release import docker_info
 from keep.testing.images import Running, private_network, run
@@ -28,17 +27,11 @@ REDIS_ENV = {"REDIS_URL": "redis://redis:6379/0"}
 GATEWAY_ENV = {"DATASTORAGE_ADDRESS": "datastorage:50051", "RATELIMIT_ADDRESS": "ratelimit:50052"}
 
 
-def wait_for_http_ok(url: str, timeout: float = 30) -> None:
+def wait_for_gateway(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
+    while not localstack.http_ready(port):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} not ready after {timeout} s")
+            raise TimeoutError(f"gateway on port {port} not ready after {timeout} s")
         time.sleep(0.02)
 
 
@@ -47,7 +40,7 @@ def grpc_ready(port: int) -> Callable[[Running], object]:
 
 
 def http_ready(port: int) -> Callable[[Running], object]:
-    return lambda c: wait_for_http_ok(f"http://127.0.0.1:{c.host_port(port)}/readyz")
+    return lambda c: wait_for_gateway(c.host_port(port))
 
 
 # name -> (environment, port to publish, readiness probe)

@@ -11,7 +11,7 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf.duration_pb2 import Duration
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from keep.datastorage.main import build_service
 from keep.datastorage.settings import Settings
@@ -19,6 +19,7 @@ from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.localstack.ports import free_port
 from keep.platform.server import RunningServer, start_server
+from keep.testing.health import health_status
 from keep.testing.redis_container import RunningRedis, redis_container
 
 # Every payload carries this marker, so the final scan can prove no plaintext reached Redis.
@@ -274,20 +275,17 @@ async def test_burn_after_too_many_failures(redis_server: RunningRedis) -> None:
         await server.stop()
 
 
-async def _health(port: int, service: str) -> int:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        response = await health_pb2_grpc.HealthStub(channel).Check(
-            health_pb2.HealthCheckRequest(service=service), timeout=2
-        )
-        return int(response.status)
-
-
 async def test_unreachable_redis_is_unavailable_within_a_second() -> None:
     server = await _start(f"redis://127.0.0.1:{free_port()}/0")
     client = Client(server.port)
     try:
-        assert await _health(server.port, "liveness") == health_pb2.HealthCheckResponse.SERVING
-        assert await _health(server.port, "readiness") == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert (
+            await health_status(server.port, "liveness") == health_pb2.HealthCheckResponse.SERVING
+        )
+        assert (
+            await health_status(server.port, "readiness")
+            == health_pb2.HealthCheckResponse.NOT_SERVING
+        )
         for call in (client.create(), client.reveal("A" * 22, "pw"), client.status("A" * 22)):
             started = time.perf_counter()
             assert await _code_of(call) is Code.UNAVAILABLE
@@ -330,7 +328,10 @@ async def test_redis_restart_mid_load() -> None:
             await asyncio.sleep(2)
             await asyncio.to_thread(redis_server.start)
             restarted = time.monotonic()
-            while await _health(server.port, "readiness") != health_pb2.HealthCheckResponse.SERVING:
+            while (
+                await health_status(server.port, "readiness")
+                != health_pb2.HealthCheckResponse.SERVING
+            ):
                 assert time.monotonic() - restarted < 10, "readiness did not recover"
                 await asyncio.sleep(0.1)
             phase["name"] = "recovered"

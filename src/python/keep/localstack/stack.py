@@ -7,7 +7,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from keep.datastorage import main as datastorage_main
 from keep.gateway import main as gateway_main
@@ -66,7 +68,7 @@ class Stack:
             **common, "GRPC_PORT": str(self.ports["ratelimit"]), "REDIS_URL": self.redis_url,
         })  # fmt: skip
         for name in ("datastorage", "ratelimit"):
-            self._wait(name, deadline, lambda n=name: _grpc_ready(self.ports[n]))
+            self._wait(name, deadline, partial(_grpc_ready, self.ports[name]))
         self._spawn(gateway_main.__name__, "gateway", {
             **common,
             "HTTP_PORT": str(self.ports["http"]),
@@ -74,7 +76,7 @@ class Stack:
             "DATASTORAGE_ADDRESS": f"127.0.0.1:{self.ports['datastorage']}",
             "RATELIMIT_ADDRESS": f"127.0.0.1:{self.ports['ratelimit']}",
         })  # fmt: skip
-        self._wait("gateway", deadline, lambda: _http_ready(self.ports["http"]))
+        self._wait("gateway", deadline, lambda: http_ready(self.ports["http"]))
 
     def _spawn(self, module: str, name: str, env: dict[str, str]) -> None:
         port = free_port()
@@ -82,8 +84,7 @@ class Stack:
         merged = {"METRICS_PORT": str(port), **env, **self.env.get(name, {})}
         self.processes[name] = spawn_module(module, merged, self.output)
 
-    def _wait(self, name: str, deadline: float, ready: object) -> None:
-        assert callable(ready)
+    def _wait(self, name: str, deadline: float, ready: Callable[[], bool]) -> None:
         process = self.processes[name]
         while not ready():
             if process.poll() is not None:
@@ -115,7 +116,8 @@ def _grpc_ready(port: int) -> bool:
     return is_serving(f"127.0.0.1:{port}")
 
 
-def _http_ready(port: int) -> bool:
+def http_ready(port: int) -> bool:
+    """One check of the gateway's readiness endpoint on 127.0.0.1:port."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
             return bool(response.status == 200)

@@ -7,11 +7,12 @@ import textwrap
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
 
 from keep.platform.server import GrpcService, RunningServer, start_server
+from keep.testing.health import health_status
 
 SLOW = "/test.Slow/Call"
 
@@ -48,21 +49,17 @@ async def _start(ready: bool = True, grace: float = 5.0) -> RunningServer:
     return await start_server(service, grace)
 
 
-async def _health(port: int, service: str) -> int:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        response = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2)
-        return int(response.status)
-
-
 async def test_liveness_is_independent_of_readiness() -> None:
     running = await _start(ready=False)
     try:
-        assert await _health(running.port, "liveness") == health_pb2.HealthCheckResponse.SERVING
         assert (
-            await _health(running.port, "readiness") == health_pb2.HealthCheckResponse.NOT_SERVING
+            await health_status(running.port, "liveness") == health_pb2.HealthCheckResponse.SERVING
         )
-        assert await _health(running.port, "") == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert (
+            await health_status(running.port, "readiness")
+            == health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        assert await health_status(running.port, "") == health_pb2.HealthCheckResponse.NOT_SERVING
     finally:
         await running.stop()
 
@@ -96,9 +93,9 @@ async def test_interceptor_counts_requests_errors_and_latency() -> None:
     before_err = _count("keep_grpc_server_errors_total", method=method, code="NOT_FOUND")
     before_latency = _count("keep_grpc_server_latency_seconds_count", method=method)
     try:
-        await _health(running.port, "liveness")
+        await health_status(running.port, "liveness")
         with pytest.raises(grpc.aio.AioRpcError) as error:
-            await _health(running.port, "no-such-service")
+            await health_status(running.port, "no-such-service")
         assert error.value.code() is grpc.StatusCode.NOT_FOUND
     finally:
         await running.stop()

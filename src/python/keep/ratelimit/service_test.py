@@ -8,12 +8,13 @@ import pytest
 import redis.asyncio as aioredis
 from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from keep.platform.server import GrpcService, RunningServer, start_server
 from keep.ratelimit.config import parse_limits
 from keep.ratelimit.counter import RedisCounter
 from keep.ratelimit.service import SERVICE_NAME, RateLimitServicer
+from keep.testing.health import health_status
 from keep.testing.redis_container import RunningRedis, redis_container
 
 LIMITS = """
@@ -144,19 +145,11 @@ async def test_no_over_admission_under_parallel_requests(
     assert sum(r.overall_code == Code.OVER_LIMIT for r in responses) == 50
 
 
-async def _readiness(port: int) -> int:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        response = await health_pb2_grpc.HealthStub(channel).Check(
-            health_pb2.HealthCheckRequest(service="readiness"), timeout=2
-        )
-        return int(response.status)
-
-
 async def test_redis_down_means_unavailable_quickly_and_not_ready() -> None:
     with redis_container() as redis:
         running, _ = await _serve(redis.url)
         try:
-            assert await _readiness(running.port) == health_pb2.HealthCheckResponse.SERVING
+            assert await health_status(running.port) == health_pb2.HealthCheckResponse.SERVING
             redis.stop()
             async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
                 stub = rls_pb2_grpc.RateLimitServiceStub(channel)
@@ -167,6 +160,6 @@ async def test_redis_down_means_unavailable_quickly_and_not_ready() -> None:
                 assert error.value.code() is grpc.StatusCode.UNAVAILABLE
                 assert loop.time() - started < 1.5
             await asyncio.sleep(1.0)  # the readiness poll notices
-            assert await _readiness(running.port) == health_pb2.HealthCheckResponse.NOT_SERVING
+            assert await health_status(running.port) == health_pb2.HealthCheckResponse.NOT_SERVING
         finally:
             await running.stop()
