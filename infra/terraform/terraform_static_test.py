@@ -7,122 +7,26 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-import hcl2
 import pytest
+from tfconfig import (
+    MODULES,
+    ROOTS,
+    TF_ROOT,
+    all_tf_dirs,
+    all_tf_files,
+    block,
+    load_dir,
+    one,
+    parse_tf,
+    resources,
+    the,
+)
 
-TF_ROOT = Path(__file__).resolve().parent
-MODULES = TF_ROOT / "modules"
-ROOTS = {
-    "bootstrap": TF_ROOT / "bootstrap",
-    "shared": TF_ROOT / "envs" / "shared",
-    "dev": TF_ROOT / "envs" / "dev",
-    "prod": TF_ROOT / "envs" / "prod",
-}
 EXPECTED_MODULES = {"network", "gke", "edge", "artifact-registry", "memorystore", "state", "vault"}
 STATE_BUCKET = "keep-artifacts-tfstate"
 STATE_SA = "terraform-state@keep-artifacts.iam.gserviceaccount.com"
-
-
-# python-hcl2 8 keeps the source's quotes on strings and block labels by default ('"gcs"'); these
-# options give plain values (quotes stripped, heredocs as strings, no comment/block markers).
-_HCL_OPTIONS = hcl2.SerializationOptions(
-    strip_string_quotes=True,
-    with_comments=False,
-    explicit_blocks=False,
-    preserve_heredocs=False,
-)
-
-
-def _unescape(value: Any) -> Any:
-    """Turn HCL string escapes (which python-hcl2 keeps, also inside ${...}) into characters."""
-    if isinstance(value, str):
-        return re.sub(r'\\(["\\])', r"\1", value)
-    if isinstance(value, list):
-        return [_unescape(v) for v in value]
-    if isinstance(value, dict):
-        return {_unescape(k): _unescape(v) for k, v in value.items()}
-    return value
-
-
-def parse_tf(path: Path) -> dict[str, Any]:
-    """The one place HCL is parsed: a .tf file as plain Python values.
-
-    Blocks are lists of dicts keyed by their (unquoted) labels, attributes are plain values
-    (`"gcs"` -> 'gcs', `source = "../x"` -> '../x'), expressions stay as '${...}' strings.
-    """
-    with path.open() as fh:
-        doc = hcl2.load(fh, serialization_options=_HCL_OPTIONS)
-    normalized: dict[str, Any] = _unescape(doc)
-    return normalized
-
-
-def one(value: Any) -> Any:
-    """Blocks come as single-element lists (`backend { gcs {...} }` -> [{'gcs': {...}}]): unwrap."""
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    return value
-
-
-@cache
-def load_dir(path: Path) -> dict[str, Any]:
-    """Merge every .tf file of a directory into {kind: ...} maps."""
-    merged: dict[str, Any] = {
-        "resource": {},
-        "data": {},
-        "module": {},
-        "provider": {},
-        "terraform": [],
-        "import": [],
-        "variable": {},
-    }
-    for tf in sorted(path.glob("*.tf")):
-        doc = parse_tf(tf)
-        for block in doc.get("resource", []):
-            for rtype, named in block.items():
-                for name, body in named.items():
-                    merged["resource"][(rtype, name)] = body
-        for block in doc.get("data", []):
-            for dtype, named in block.items():
-                for name, body in named.items():
-                    merged["data"][(dtype, name)] = body
-        for block in doc.get("module", []):
-            merged["module"].update(block)
-        for block in doc.get("provider", []):
-            for pname, body in block.items():
-                merged["provider"][pname] = body
-        for block in doc.get("variable", []):
-            merged["variable"].update(block)
-        merged["terraform"].extend(doc.get("terraform", []))
-        merged["import"].extend(doc.get("import", []))
-    return merged
-
-
-def resources(path: Path, rtype: str) -> dict[str, Any]:
-    return {name: body for (t, name), body in load_dir(path)["resource"].items() if t == rtype}
-
-
-def the(path: Path, rtype: str) -> dict[str, Any]:
-    found = resources(path, rtype)
-    assert len(found) == 1, f"expected exactly one {rtype} in {path}, found {sorted(found)}"
-    return next(iter(found.values()))
-
-
-def block(body: dict[str, Any], key: str) -> dict[str, Any]:
-    value = one(body.get(key))
-    assert isinstance(value, dict), f"missing block {key}"
-    return value
-
-
-def all_tf_files() -> list[Path]:
-    return sorted(p for p in TF_ROOT.rglob("*.tf") if ".terraform" not in p.parts)
-
-
-def all_tf_dirs() -> list[Path]:
-    return sorted({p.parent for p in all_tf_files()})
 
 
 # --------------------------------------------------------------------------- layout & pins

@@ -4,11 +4,11 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.20.0, < 7.0.0"
+      version = ">= 6.50.0, < 7.0.0"
     }
     vault = {
       source  = "hashicorp/vault"
-      version = ">= 4.5.0, < 5.0.0"
+      version = ">= 4.8.0, < 5.0.0"
     }
   }
 
