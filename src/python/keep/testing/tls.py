@@ -24,39 +24,62 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def write_pki(directory: Path, server_ip: str = "127.0.0.1") -> Pki:
-    """A CA and a server certificate for `server_ip`, as PEM files readable by any user (the
-    server may run as another uid in a container)."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
+def _ca(
+    common_name: str, now: datetime.datetime
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
         x509.CertificateBuilder()
-        .subject_name(_name("keep test CA"))
-        .issuer_name(_name("keep test CA"))
-        .public_key(ca_key.public_key())
+        .subject_name(_name(common_name))
+        .issuer_name(_name(common_name))
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
+        .sign(key, hashes.SHA256())
     )
+    return cert, key
+
+
+def write_pki(
+    directory: Path,
+    server_ip: str = "127.0.0.1",
+    *,
+    ip_only_in_cn: bool = False,
+    other_cas: int = 0,
+) -> Pki:
+    """A CA and a server certificate for `server_ip`, as PEM files readable by any user (the
+    server may run as another uid in a container).
+
+    ip_only_in_cn: the IP is the subject CN and there is no subjectAltName, as Memorystore's
+    server certificate is reported to be (a hostname check cannot match it).
+    other_cas: also put this many unrelated CAs in ca.pem *before* the signing one, as
+    Memorystore lists several CAs while it rotates them.
+    """
+    now = datetime.datetime.now(datetime.UTC)
+    ca, ca_key = _ca("keep test CA", now)
     server_key = ec.generate_private_key(ec.SECP256R1())
-    server = (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(_name("redis"))
+        .subject_name(_name(server_ip if ip_only_in_cn else "redis"))
         .issuer_name(ca.subject)
         .public_key(server_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
+    )
+    if not ip_only_in_cn:
+        builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(server_ip))]),
             critical=False,
         )
-        .sign(ca_key, hashes.SHA256())
-    )
+    server = builder.sign(ca_key, hashes.SHA256())
     pki = Pki(directory / "ca.pem", directory / "server.pem", directory / "server.key")
-    pki.ca_cert.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    others = [_ca(f"keep test CA (rotated) {i}", now)[0] for i in range(other_cas)]
+    pki.ca_cert.write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [*others, ca])
+    )
     pki.server_cert.write_bytes(server.public_bytes(serialization.Encoding.PEM))
     pki.server_key.write_bytes(
         server_key.private_bytes(
