@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2
@@ -36,6 +37,9 @@ class GrpcService:
     # Runs after the last in-flight call finished (close pools, flush buffers).
     cleanup: Callable[[], Awaitable[None]] | None = None
     grpc_options: Sequence[tuple[str, int]] = field(default_factory=tuple)
+    # Long-running coroutines started with the server and cancelled when it stops
+    # (e.g. ratelimit's limits reloader).
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=tuple)
 
 
 class RunningServer:
@@ -57,6 +61,7 @@ class RunningServer:
             ],
             self.server,
         )
+        self._background: list[asyncio.Task[None]] = []
         self.port = self.server.add_insecure_port(f"[::]:{service.port}")
         if self.port == 0:
             raise OSError(f"{service.name}: cannot listen on port {service.port}")
@@ -64,6 +69,7 @@ class RunningServer:
     async def start(self) -> None:
         await self.server.start()
         await self.health.start()
+        self._background = [asyncio.create_task(task()) for task in self.service.background]
         log.info("serving", extra={"port": self.port})
 
     async def stop(self) -> None:
@@ -71,6 +77,9 @@ class RunningServer:
         log.info("draining", extra={"grace_seconds": self.grace})
         await self.health.shutdown()
         await self.server.stop(self.grace)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self.service.cleanup is not None:
             await self.service.cleanup()
         log.info("stopped")

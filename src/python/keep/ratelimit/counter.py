@@ -17,13 +17,15 @@ from redis.exceptions import RedisError
 
 from keep.platform.redis import connect, ping
 
-# INCRBY every key; a key without a TTL gets one, so nothing outlives its window (+ slack).
+# INCRBY every key by its own hits (0 = check without counting); a key without a TTL gets one,
+# so nothing outlives its window (+ slack). ARGV = hits of each key, then the TTL of each key.
 _HIT_SCRIPT = """
 local counts = {}
+local n = #KEYS
 for i, key in ipairs(KEYS) do
-  counts[i] = redis.call('INCRBY', key, ARGV[1])
+  counts[i] = redis.call('INCRBY', key, ARGV[i])
   if redis.call('TTL', key) < 0 then
-    redis.call('EXPIRE', key, ARGV[i + 1])
+    redis.call('EXPIRE', key, ARGV[n + i])
   end
 end
 return counts
@@ -39,11 +41,12 @@ class CounterUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Window:
-    """One counter to hit: which descriptor, and its window length."""
+    """One counter to hit: which descriptor, its window length, and by how much."""
 
     domain: str
     entries: tuple[tuple[str, str], ...]
     seconds: int
+    hits: int = 1
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class RedisCounter:
     def from_url(cls, url: str, timeout: float) -> RedisCounter:
         return cls(connect(url, timeout), timeout)
 
-    async def hit(self, windows: Sequence[Window], hits: int) -> list[Count]:
+    async def hit(self, windows: Sequence[Window]) -> list[Count]:
         if not windows:
             return []
         now = self._clock()
@@ -83,7 +86,8 @@ class RedisCounter:
         ttls = [w.seconds + _TTL_SLACK_SECONDS for w in windows]
         try:
             async with asyncio.timeout(self._timeout * 2):
-                counts = await self._script(keys=keys, args=[hits, *ttls])
+                hits = [w.hits for w in windows]
+                counts = await self._script(keys=keys, args=[*hits, *ttls])
         except (RedisError, OSError, TimeoutError) as e:
             raise CounterUnavailable(type(e).__name__) from e
         return [

@@ -1,5 +1,6 @@
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 
 import pytest
 import redis.asyncio as aioredis
@@ -36,12 +37,12 @@ WINDOW = Window("keep", (("action", "create"), ("remote_address", "192.0.2.1")),
 async def test_counts_within_a_window_and_restarts_in_the_next(client: aioredis.Redis) -> None:
     clock = Clock(1_200_020.0)  # 20 s into a minute window (1_200_000 = 60 * 20_000)
     counter = RedisCounter(client, timeout=1, clock=clock)
-    assert [c.count for c in await counter.hit([WINDOW], 1)] == [1]
-    (second,) = await counter.hit([WINDOW], 2)
+    assert [c.count for c in await counter.hit([WINDOW])] == [1]
+    (second,) = await counter.hit([replace(WINDOW, hits=2)])
     assert second.count == 3
     assert second.seconds_until_reset == pytest.approx(40)
     clock.now += 40  # the next window
-    (fresh,) = await counter.hit([WINDOW], 1)
+    (fresh,) = await counter.hit([WINDOW])
     assert fresh.count == 1
     assert fresh.seconds_until_reset == pytest.approx(60)
 
@@ -49,7 +50,7 @@ async def test_counts_within_a_window_and_restarts_in_the_next(client: aioredis.
 async def test_every_key_expires_with_its_window(client: aioredis.Redis) -> None:
     counter = RedisCounter(client, timeout=1, clock=Clock(1_000_000.0))
     other = Window("keep", (("remote_address", "::1"),), 1)
-    await counter.hit([WINDOW, other], 1)
+    await counter.hit([WINDOW, other])
     keys = await client.keys("*")
     assert len(keys) == 2
     for key in keys:
@@ -70,7 +71,7 @@ async def test_parallel_hits_are_counted_exactly_once_each(redis_url: str) -> No
     counters = [RedisCounter.from_url(redis_url, timeout=2) for _ in range(8)]
     try:
         await counters[0]._client.flushall()
-        results = await asyncio.gather(*(counters[i % 8].hit([WINDOW], 1) for i in range(200)))
+        results = await asyncio.gather(*(counters[i % 8].hit([WINDOW]) for i in range(200)))
         assert sorted(r[0].count for r in results) == list(range(1, 201))
     finally:
         for counter in counters:
@@ -84,7 +85,7 @@ async def test_unreachable_redis_fails_fast() -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     with pytest.raises(CounterUnavailable):
-        await counter.hit([WINDOW], 1)
+        await counter.hit([WINDOW])
     assert loop.time() - started < 1.5
     assert await counter.ping() is False
     await counter.close()

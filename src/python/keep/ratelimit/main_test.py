@@ -26,12 +26,12 @@ def _run(env: dict[str, str]) -> subprocess.Popen[str]:
 
 def test_a_bad_limits_file_stops_start_up_with_a_clear_message(tmp_path: Path) -> None:
     limits = tmp_path / "limits.yaml"
-    limits.write_text("domain: keep\ndescriptors:\n  - key: a\n    rate_limit: {unit: week}\n")
+    limits.write_text("domain: keep\ndescriptors:\n  - key: a\n    rate_limit: {unit: fortnight}\n")
     process = _run({"RATELIMIT_CONFIG": str(limits), "GRPC_PORT": "0", "METRICS_PORT": "0"})
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2
     assert f"{limits}: invalid limits:" in err
-    assert "descriptors.0.rate_limit.unit: Value error, unknown unit 'week'" in err
+    assert "descriptors.0.rate_limit.unit: invalid rate limit unit 'fortnight'" in err
 
 
 def test_the_process_serves_the_envoy_api_and_stops_on_sigterm() -> None:

@@ -1,23 +1,36 @@
-"""envoy.service.ratelimit.v3.RateLimitService: match descriptors to limits, count, decide."""
+"""envoy.service.ratelimit.v3.RateLimitService: match descriptors to limits, count, decide.
+
+The decision follows envoyproxy/ratelimit's service: limits named in another matched limit's
+`replaces` are dropped; `unlimited` limits answer OK without counting; a `shadow_mode` limit is
+counted and reported but answers OK; `quota_mode` descriptors refuse the request only when all of
+them are over their limits; any other descriptor over its limit refuses it.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from envoy.config.core.v3 import base_pb2
+from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
+from envoy.type.v3 import ratelimit_unit_pb2
 from google.protobuf.duration_pb2 import Duration
 from prometheus_client import Counter
 
-from keep.ratelimit.config import LimitsConfig, MatchedLimit, RateLimit, find_limit
-from keep.ratelimit.counter import CounterUnavailable, RedisCounter, Window
+from keep.ratelimit.config import Unit
+from keep.ratelimit.counter import Count, CounterUnavailable, RedisCounter, Window
+from keep.ratelimit.matching import Limits, MatchedLimit
 
 SERVICE_NAME = rls_pb2.DESCRIPTOR.services_by_name["RateLimitService"].full_name
 
 DECISIONS = Counter(
     "keep_ratelimit_descriptors_total",
-    "Descriptors checked, by matched rule and outcome (OK, OVER_LIMIT, NO_LIMIT).",
+    "Descriptors checked, by matched rule and outcome "
+    "(OK, OVER_LIMIT, SHADOW_OVER_LIMIT, UNLIMITED, REPLACED, NO_LIMIT).",
     ["rule", "code"],
 )
 
@@ -26,10 +39,21 @@ log = logging.getLogger(__name__)
 Response = rls_pb2.RateLimitResponse
 _OK = Response.Code.OK
 _OVER = Response.Code.OVER_LIMIT
+_UINT32_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class HeaderNames:
+    """Names of the response headers Envoy adds to the client's response (None: not sent)."""
+
+    limit: str = "x-ratelimit-limit"
+    remaining: str = "x-ratelimit-remaining"
+    reset: str = "x-ratelimit-reset"
 
 
 def _limit_message(matched: MatchedLimit) -> Response.RateLimit:
-    limit: RateLimit = matched.limit
+    limit = matched.limit
+    assert limit.unit is not None
     return Response.RateLimit(
         name=limit.name or matched.rule,
         requests_per_unit=limit.requests_per_unit,
@@ -37,10 +61,36 @@ def _limit_message(matched: MatchedLimit) -> Response.RateLimit:
     )
 
 
+def _override(
+    descriptor: ratelimit_pb2.RateLimitDescriptor, entries: tuple[tuple[str, str], ...]
+) -> MatchedLimit | None:
+    if not descriptor.HasField("limit"):
+        return None
+    # envoy.type.v3.RateLimitUnit values are Unit's names in the same order.
+    try:
+        name = ratelimit_unit_pb2.RateLimitUnit.Name(descriptor.limit.unit)
+    except ValueError:
+        name = "UNKNOWN"  # a newer sender's unit: use the configured limit instead
+    if name not in Unit.__members__:
+        return None  # UNKNOWN (Envoy validates it away before sending): no override
+    return Limits.override(entries, descriptor.limit.requests_per_unit, Unit[name])
+
+
 class RateLimitServicer(rls_pb2_grpc.RateLimitServiceServicer):
-    def __init__(self, config: LimitsConfig, counter: RedisCounter):
-        self._config = config
+    def __init__(
+        self,
+        limits: Limits,
+        counter: RedisCounter,
+        response_headers: HeaderNames | None = None,
+        global_shadow_mode: bool = False,
+    ):
+        self.limits = limits  # replaced whole by the reloader; read once per request
         self._counter = counter
+        self._headers = response_headers
+        self._global_shadow = global_shadow_mode
+
+    def replace_limits(self, limits: Limits) -> None:
+        self.limits = limits
 
     async def ShouldRateLimit(
         self, request: rls_pb2.RateLimitRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -51,41 +101,100 @@ class RateLimitServicer(rls_pb2_grpc.RateLimitServiceServicer):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "at least one descriptor is required"
             )
-        entries = [tuple((e.key, e.value) for e in d.entries) for d in request.descriptors]
-        if request.domain == self._config.domain:
-            matches = [find_limit(self._config, e) for e in entries]
-        else:
-            matches = [None] * len(entries)  # unknown domains are not limited (as in Envoy)
-        counted = [i for i, m in enumerate(matches) if m is not None and not m.limit.unlimited]
-        windows = [
-            Window(request.domain, entries[i], _matched(matches[i]).limit.unit.seconds)
-            for i in counted
-        ]
+        limits = self.limits
+        matches: list[MatchedLimit | None] = []
+        windows: dict[int, Window] = {}
+        for descriptor in request.descriptors:
+            entries = tuple((e.key, e.value) for e in descriptor.entries)
+            match = None
+            if request.domain in limits.domains:  # unknown domains are never limited
+                match = _override(descriptor, entries) or limits.find(request.domain, entries)
+            matches.append(match)
+        replaced = {r.name for m in matches if m is not None for r in m.limit.replaces}
+        codes: list[str] = []
+        for i, (descriptor, match) in enumerate(zip(request.descriptors, matches, strict=True)):
+            if match is None:
+                codes.append("NO_LIMIT")
+            elif match.limit.name and match.limit.name in replaced:
+                codes.append("REPLACED")
+            elif match.limit.unlimited:
+                codes.append("UNLIMITED")
+            else:
+                codes.append("")  # decided after counting
+                hits = (
+                    descriptor.hits_addend.value
+                    if descriptor.HasField("hits_addend")
+                    else max(1, request.hits_addend)
+                )
+                windows[i] = Window(
+                    request.domain, match.counter_entries, match.limit.window_seconds, hits
+                )
         try:
-            counts = await self._counter.hit(windows, request.hits_addend or 1)
+            counted = await self._counter.hit(list(windows.values()))
         except CounterUnavailable as e:
             log.warning("redis unavailable", extra={"error": str(e)})
             await context.abort(grpc.StatusCode.UNAVAILABLE, "rate limit store unavailable")
-        statuses = [Response.DescriptorStatus(code=_OK) for _ in entries]
-        for i, count in zip(counted, counts, strict=True):
-            matched = _matched(matches[i])
-            allowed = matched.limit.requests_per_unit
-            status = statuses[i]
-            status.code = _OK if count.count <= allowed else _OVER
-            status.current_limit.CopyFrom(_limit_message(matched))
+        counts = dict(zip(windows, counted, strict=True))
+        response = self._decide(matches, codes, counts)
+        for match, code in zip(matches, codes, strict=True):
+            DECISIONS.labels(match.rule if match is not None else "none", code).inc()
+        return response
+
+    def _decide(
+        self, matches: list[MatchedLimit | None], codes: list[str], counts: dict[int, Count]
+    ) -> Response:
+        statuses: list[Response.DescriptorStatus] = []
+        over = quota_total = quota_over = 0
+        closest: tuple[Response.DescriptorStatus, Count] | None = None
+        for i, (match, code) in enumerate(zip(matches, codes, strict=True)):
+            status = Response.DescriptorStatus(code=_OK)
+            statuses.append(status)
+            if code == "UNLIMITED":
+                status.limit_remaining = _UINT32_MAX
+            if i not in counts:
+                continue
+            assert match is not None
+            count = counts[i]
+            allowed = match.limit.requests_per_unit
+            is_over = count.count > allowed
+            status.current_limit.CopyFrom(_limit_message(match))
             status.limit_remaining = max(0, allowed - count.count)
             status.duration_until_reset.CopyFrom(_duration(count.seconds_until_reset))
-        for match, status in zip(matches, statuses, strict=True):
-            rule = match.rule if match is not None else "none"
-            code = Response.Code.Name(status.code) if match is not None else "NO_LIMIT"
-            DECISIONS.labels(rule, code).inc()
-        overall = _OVER if any(s.code == _OVER for s in statuses) else _OK
-        return Response(overall_code=overall, statuses=statuses)
-
-
-def _matched(match: MatchedLimit | None) -> MatchedLimit:
-    assert match is not None
-    return match
+            if closest is None or status.limit_remaining < closest[0].limit_remaining:
+                closest = (status, count)
+            quota_total += match.quota_mode
+            if not is_over:
+                codes[i] = "OK"
+            elif match.shadow_mode:
+                codes[i] = "SHADOW_OVER_LIMIT"
+            else:
+                codes[i] = "OVER_LIMIT"
+                status.code = _OVER
+                if match.quota_mode:
+                    quota_over += 1
+                else:
+                    over += 1
+                    closest = (status, count)  # the refusing descriptor is the one to report
+        refused = over > 0 or (quota_total > 0 and quota_over == quota_total)
+        if refused and self._global_shadow:
+            refused = False  # RATELIMIT_GLOBAL_SHADOW_MODE: report, never refuse
+        response = Response(overall_code=_OVER if refused else _OK, statuses=statuses)
+        if self._headers is not None and closest is not None:
+            status, count = closest
+            response.response_headers_to_add.extend(
+                [
+                    base_pb2.HeaderValue(
+                        key=self._headers.limit, value=str(status.current_limit.requests_per_unit)
+                    ),
+                    base_pb2.HeaderValue(
+                        key=self._headers.remaining, value=str(status.limit_remaining)
+                    ),
+                    base_pb2.HeaderValue(
+                        key=self._headers.reset, value=str(math.ceil(count.seconds_until_reset))
+                    ),
+                ]
+            )
+        return response
 
 
 def _duration(seconds: float) -> Duration:

@@ -13,6 +13,7 @@ from grpc_health.v1 import health_pb2
 from keep.platform.server import GrpcService, RunningServer, start_server
 from keep.ratelimit.config import parse_limits
 from keep.ratelimit.counter import RedisCounter
+from keep.ratelimit.matching import Limits
 from keep.ratelimit.service import SERVICE_NAME, RateLimitServicer
 from keep.testing.health import health_status
 from keep.testing.redis_container import RunningRedis, redis_container
@@ -29,7 +30,7 @@ descriptors:
     rate_limit: {unit: hour, requests_per_unit: 1000}
   - key: action
     value: free
-    rate_limit: {unit: second, requests_per_unit: 0, unlimited: true}
+    rate_limit: {unlimited: true}
 """
 
 Code = rls_pb2.RateLimitResponse.Code
@@ -43,7 +44,7 @@ def redis_server() -> Iterator[RunningRedis]:
 
 async def _serve(redis_url: str) -> tuple[RunningServer, RedisCounter]:
     counter = RedisCounter.from_url(redis_url, timeout=0.3)
-    servicer = RateLimitServicer(parse_limits(LIMITS), counter)
+    servicer = RateLimitServicer(Limits([parse_limits(LIMITS)]), counter)
     service = GrpcService(
         name="ratelimit",
         port=0,
