@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
 from keep.gateway.client_ip import client_address
 from keep.gateway.errors import ApiError, rate_limited, too_large
+from keep.gateway.models import MAX_TTL_SECONDS, MIN_TTL_SECONDS
 from keep.gateway.state import gateway
 
-MIN_TTL_SECONDS = 60
-MAX_TTL_SECONDS = 7 * 24 * 3600
 MAX_PASSWORD_LENGTH = 256
+# The ratelimit descriptor whose hits are the bytes a client stores (limits.yaml).
+BYTES_ACTION = "create_bytes"
 
 
 def remote_address(request: web.Request) -> str:
@@ -26,6 +28,25 @@ async def check_rate_limit(request: web.Request, action: str) -> None:
     decision = await gateway(request).ratelimiter.check(action, remote_address(request))
     if not decision.allowed:
         raise rate_limited(decision.retry_after_seconds)
+
+
+async def check_create_limits(request: web.Request, size: int) -> None:
+    """A create counts once against `create` and `size` times against `create_bytes`: the
+    request limit alone would let one client store limit x MAX_PAYLOAD_BYTES per window."""
+    limiter, address = gateway(request).ratelimiter, remote_address(request)
+    requests, stored = await asyncio.gather(
+        limiter.check("create", address), limiter.check(BYTES_ACTION, address, hits=size)
+    )
+    if not requests.allowed:
+        raise rate_limited(requests.retry_after_seconds)
+    if not stored.allowed:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Your address has stored as many bytes of secrets as it may for now; try again in "
+            f"{stored.retry_after_seconds} seconds.",
+            {"Retry-After": str(stored.retry_after_seconds)},
+        )
 
 
 def check_ttl(ttl: object) -> int:
@@ -46,7 +67,18 @@ def check_password(password: str) -> str:
         raise ApiError(400, "invalid_argument", "The password is required.")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ApiError(403, "wrong_password", "Wrong password.")
+    if not _is_utf8(password):
+        # Header bytes that are not UTF-8 arrive as lone surrogates, which gRPC cannot send.
+        raise ApiError(400, "invalid_argument", "The password must be UTF-8 text.")
     return password
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def create(request: web.Request, payload: bytes, ttl_seconds: int) -> dict[str, Any]:
@@ -55,7 +87,7 @@ async def create(request: web.Request, payload: bytes, ttl_seconds: int) -> dict
         raise ApiError(400, "empty_secret", "The secret is empty; send some text to keep.")
     if len(payload) > gw.settings.max_payload_bytes:
         raise too_large(len(payload), gw.settings.max_payload_bytes)
-    await check_rate_limit(request, "create")
+    await check_create_limits(request, len(payload))
     created = await gw.datastorage.create(payload, ttl_seconds)
     url = f"{gw.settings.public_url}/{created.id}"
     return {

@@ -7,8 +7,9 @@ import base64
 from aiohttp import web
 
 from keep.gateway import actions
-from keep.gateway.body import read_json_object, string_field
+from keep.gateway.body import read_body
 from keep.gateway.errors import ApiError, not_found
+from keep.gateway.models import MAX_PASSWORD_CHARS, CreateRequest, RevealRequest, parse
 from keep.gateway.openapi import openapi_document
 from keep.gateway.state import ID, gateway
 
@@ -23,15 +24,26 @@ def _json_cap(request: web.Request) -> int:
     return 6 * gateway(request).settings.max_payload_bytes + _JSON_OVERHEAD
 
 
+async def _json_body(request: web.Request, cap: int) -> bytes:
+    """The raw body of a JSON API call. Only `application/json` is accepted: the other types
+    a browser may send cross-site without asking (forms, text/plain) are refused up front."""
+    if request.content_type != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the body as JSON with `Content-Type: application/json`.",
+        )
+    return await read_body(request, cap, gateway(request).settings.body_timeout_seconds)
+
+
 @routes.post("/api/v1/secrets")
 async def create_secret(request: web.Request) -> web.Response:
     settings = gateway(request).settings
-    data = await read_json_object(request, _json_cap(request), settings.body_timeout_seconds)
-    secret = data.get("secret")
-    if not isinstance(secret, str):
-        raise ApiError(400, "invalid_argument", "`secret` is required and must be a string.")
-    ttl = actions.check_ttl(data.get("ttl_seconds", settings.default_ttl_seconds))
-    created = await actions.create(request, secret.encode("utf-8"), ttl)
+    raw = await _json_body(request, _json_cap(request))
+    body = parse(CreateRequest, raw)
+    # The documented default is the built-in one; a deployment may configure another.
+    ttl = body.ttl_seconds if "ttl_seconds" in body.model_fields_set else settings.default_ttl_seconds
+    created = await actions.create(request, body.secret.encode("utf-8"), ttl)
     return web.json_response(
         created, status=201, headers={"Location": f"/api/v1/secrets/{created['id']}"}
     )
@@ -39,10 +51,8 @@ async def create_secret(request: web.Request) -> web.Response:
 
 @routes.post(f"/api/v1/secrets/{ID}/reveal")
 async def reveal_secret(request: web.Request) -> web.Response:
-    settings = gateway(request).settings
-    data = await read_json_object(request, 4096, settings.body_timeout_seconds)
-    password = string_field(data, "password", 4096)
-    payload = await actions.reveal(request, request.match_info["id"], password)
+    body = parse(RevealRequest, await _json_body(request, MAX_PASSWORD_CHARS))
+    payload = await actions.reveal(request, request.match_info["id"], body.password)
     try:
         return web.json_response({"secret": payload.decode("utf-8")})
     except UnicodeDecodeError:

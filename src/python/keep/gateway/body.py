@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
 from aiohttp import web
 
@@ -30,25 +28,3 @@ async def read_body(request: web.Request, cap: int, timeout: float) -> bytes:
             408, "request_timeout", f"The request body did not arrive within {timeout:g} seconds."
         ) from None
     return b"".join(chunks)
-
-
-async def read_json_object(request: web.Request, cap: int, timeout: float) -> dict[str, Any]:
-    raw = await read_body(request, cap, timeout)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
-    return data
-
-
-def string_field(data: dict[str, Any], name: str, max_length: int) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value:
-        raise ApiError(
-            400, "invalid_argument", f"`{name}` is required and must be a non-empty string."
-        )
-    if len(value) > max_length:
-        raise ApiError(400, "invalid_argument", f"`{name}` is longer than {max_length} characters.")
-    return value

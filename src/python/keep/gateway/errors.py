@@ -66,6 +66,11 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ApiError:
             "Wrong password. Check the password you were given; repeated wrong passwords lock "
             "the secret and eventually destroy it.",
         )
+    if code is grpc.StatusCode.RESOURCE_EXHAUSTED and _is_message_size_limit(error):
+        # gRPC's own cap on message size (data-storage's cap is below ours): not a lock.
+        return ApiError(
+            413, "payload_too_large", "The secret is larger than the secret store accepts."
+        )
     if code is grpc.StatusCode.RESOURCE_EXHAUSTED:
         retry_after = _retry_after(error) or LOCKED_RETRY_AFTER_SECONDS
         return ApiError(
@@ -87,6 +92,12 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ApiError:
             504, "timeout", "The secret store did not answer in time; try again in a moment."
         )
     return ApiError(502, "upstream_error", "The secret store failed unexpectedly; try again.")
+
+
+def _is_message_size_limit(error: grpc.aio.AioRpcError) -> bool:
+    """gRPC says "Received/Sent message larger than max (N vs. M)"; data-storage's own
+    RESOURCE_EXHAUSTED always carries a `retry-after` trailer."""
+    return _retry_after(error) is None and "message larger than max" in (error.details() or "")
 
 
 def _retry_after(error: grpc.aio.AioRpcError) -> int | None:

@@ -206,7 +206,8 @@ def test_openapi_document_is_served(stack: Stack) -> None:
     ],
 )
 def test_400_says_what_to_fix(stack: Stack, method: str, path: str, body: bytes, code: str) -> None:
-    reply = request(method, stack.url + path, body)
+    headers = {"Content-Type": "application/json"} if path.startswith("/api/") else {}
+    reply = request(method, stack.url + path, body, headers)
     assert (reply.status, reply.error_code) == (400, code), reply.body
     assert len(reply.json()["error"]["message"]) > 10
 
@@ -238,7 +239,8 @@ def test_413_for_secrets_over_the_cap(stack: Stack) -> None:
     for reply in (
         request("POST", stack.url + "/", b"x" * (MAX_PAYLOAD + 1)),
         request("POST", stack.url + "/api/v1/secrets", {"secret": "x" * (MAX_PAYLOAD + 1)}),
-        request("POST", stack.url + "/api/v1/secrets", b" " * (7 * MAX_PAYLOAD + 4096)),
+        request("POST", stack.url + "/api/v1/secrets", b" " * (7 * MAX_PAYLOAD + 4096),
+                {"Content-Type": "application/json"}),  # fmt: skip
     ):
         assert (reply.status, reply.error_code) == (413, "payload_too_large")
         assert re.search(r"the limit is \d+ bytes", reply.json()["error"]["message"])

@@ -9,6 +9,7 @@ import sys
 from aiohttp import web
 
 from keep.gateway.app import create_app
+from keep.gateway.security import add_headers_to_every_response
 from keep.gateway.settings import Settings
 from keep.gateway.state import GATEWAY
 from keep.platform.logs import configure_logging
@@ -33,6 +34,7 @@ async def serve(settings: Settings) -> None:
         lingering_time=LINGER_SECONDS,
     )
     await runner.setup()
+    add_headers_to_every_response(runner, settings.public_url)
     site = web.TCPSite(runner, port=settings.http_port)
     await site.start()
     log.info("serving", extra={"port": settings.http_port})

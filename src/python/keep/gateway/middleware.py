@@ -1,4 +1,5 @@
-"""Around every request: JSON errors, security headers, metrics and an access log line.
+"""Around every request: JSON errors, the cross-site guard, metrics and an access log line
+(security headers are added to every response by security.add_headers_to_every_response).
 
 The access log never contains bodies, passwords, query strings or whole secret ids."""
 
@@ -13,21 +14,22 @@ from aiohttp.typedefs import Handler
 
 from keep.gateway import metrics
 from keep.gateway.errors import ApiError, error_response, from_grpc, not_found
+from keep.gateway.security import refuse_cross_site
+from keep.gateway.state import SETTINGS
 from keep.platform.logs import redact_id
 
 access_log = logging.getLogger("keep.gateway.access")
 log = logging.getLogger(__name__)
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+# Methods that read nothing: never refused as cross-site (links and page loads must work).
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Metric label values: any other method (clients may send any token) is counted as "other",
+# so a client cannot create unbounded time series.
+_KNOWN_METHODS = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def method_label(method: str) -> str:
+    return method if method in _KNOWN_METHODS else "other"
 
 
 def _route(request: web.Request) -> str:
@@ -48,6 +50,8 @@ def _logged_path(request: web.Request) -> str:
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        if request.method not in _SAFE_METHODS:
+            refuse_cross_site(request, request.app[SETTINGS].public_url)
         return await handler(request)
     except ApiError as e:
         return error_response(e)
@@ -65,6 +69,19 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return response
     except web.HTTPRequestEntityTooLarge as e:
         return error_response(ApiError(413, "payload_too_large", e.text or "Too large."))
+    except web.HTTPException as e:
+        # Any other answer aiohttp raises itself (e.g. a malformed request it parsed lazily).
+        return error_response(ApiError(e.status, _code(e.reason), e.reason))
+    except Exception:
+        # A bug, never the client's fault: logged with its traceback, answered as JSON.
+        log.exception("unhandled error", extra={"route": _route(request)})
+        return error_response(
+            ApiError(500, "internal_error", "Something went wrong on our side; try again.")
+        )
+
+
+def _code(reason: str) -> str:
+    return "_".join(reason.lower().split()) or "error"
 
 
 @web.middleware
@@ -74,18 +91,16 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
         status = response.status
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
         return response
     finally:
         elapsed = time.perf_counter() - started
         route = _route(request)
-        metrics.HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
+        metrics.HTTP_REQUESTS.labels(route, method_label(request.method), str(status)).inc()
         metrics.HTTP_LATENCY.labels(route).observe(elapsed)
         access_log.info(
             "request",
             extra={
-                "method": request.method,
+                "method": request.method[:20],
                 "path": _logged_path(request),
                 "route": route,
                 "status": status,
@@ -94,3 +109,4 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
                 "user_agent": request.headers.get("User-Agent", "")[:200],
             },
         )
+

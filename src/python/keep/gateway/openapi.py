@@ -1,10 +1,11 @@
-"""The OpenAPI 3 document for the gateway, served at /api/v1/openapi.json."""
+"""The OpenAPI 3 document for the gateway, served at /api/v1/openapi.json. The paths are
+written here; the body schemas come from the pydantic models that validate them (models.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from keep.gateway.actions import MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from keep.gateway.models import MAX_TTL_SECONDS, MIN_TTL_SECONDS, openapi_components
 
 _ID = {
     "name": "id",
@@ -13,27 +14,14 @@ _ID = {
     "description": "The secret's id (the last part of its URL).",
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,128}$"},
 }
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "example": "not_found"},
-                "message": {"type": "string"},
-            },
-        }
-    },
-}
 _ERRORS = {
     "400": "The request (or the id) is malformed; the message says what to fix.",
-    "403": "Wrong password.",
+    "403": "Wrong password, or a request another site sent from the browser.",
     "404": "No such secret: never existed, expired, or already read or burned.",
     "405": "Method not allowed.",
     "408": "The request body did not arrive in time.",
     "413": "The body is larger than the limit.",
+    "415": "The body is not `application/json`.",
     "429": "Too many requests (see Retry-After), or the secret is locked after wrong passwords.",
     "503": "A backend is unavailable; retry later.",
     "504": "A backend did not answer in time; retry.",
@@ -73,7 +61,7 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                     "requestBody": {"required": True, "content": _json("CreateRequest")},
                     "responses": {
                         "201": {"description": "Created.", "content": _json("Created")},
-                        **_errors("400", "408", "413", "429", "503", "504"),
+                        **_errors("400", "403", "408", "413", "415", "429", "503", "504"),
                     },
                 }
             },
@@ -112,7 +100,7 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                     "requestBody": {"required": True, "content": _json("RevealRequest")},
                     "responses": {
                         "200": {"description": "The secret.", "content": _json("Revealed")},
-                        **_errors("400", "403", "404", "408", "413", "429", "503", "504"),
+                        **_errors("400", "403", "404", "408", "413", "415", "429", "503", "504"),
                     },
                 },
             },
@@ -129,7 +117,7 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                     },
                     "responses": {
                         "201": {"description": "Created.", "content": _json("Created")},
-                        **_errors("400", "408", "413", "429", "503", "504"),
+                        **_errors("400", "403", "408", "413", "429", "503", "504"),
                     },
                 }
             },
@@ -172,53 +160,5 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                 }
             },
         },
-        "components": {
-            "schemas": {
-                "Error": _ERROR,
-                "CreateRequest": {
-                    "type": "object",
-                    "required": ["secret"],
-                    "properties": {
-                        "secret": {"type": "string", "minLength": 1},
-                        "ttl_seconds": {**ttl, "default": 86400},
-                    },
-                },
-                "Created": {
-                    "type": "object",
-                    "required": ["id", "url", "password", "share_url", "expires_at"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "url": {"type": "string", "description": "POST the password here."},
-                        "password": {"type": "string"},
-                        "share_url": {
-                            "type": "string",
-                            "description": "The reveal page with the password in the fragment.",
-                        },
-                        "expires_at": {"type": "string", "format": "date-time"},
-                    },
-                },
-                "RevealRequest": {
-                    "type": "object",
-                    "required": ["password"],
-                    "properties": {"password": {"type": "string", "minLength": 1}},
-                },
-                "Revealed": {
-                    "type": "object",
-                    "description": "`secret` if it is UTF-8 text, else `secret_base64`.",
-                    "properties": {
-                        "secret": {"type": "string"},
-                        "secret_base64": {"type": "string", "format": "byte"},
-                    },
-                },
-                "Status": {
-                    "type": "object",
-                    "required": ["id", "expires_at", "locked"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "expires_at": {"type": "string", "format": "date-time", "nullable": True},
-                        "locked": {"type": "boolean"},
-                    },
-                },
-            }
-        },
+        "components": {"schemas": openapi_components()},
     }

@@ -30,14 +30,18 @@ class RateLimiter:
         self._domain = domain
         self._timeout = timeout
 
-    async def check(self, action: str, remote_address: str) -> Decision:
+    async def check(self, action: str, remote_address: str, hits: int = 1) -> Decision:
+        """Counts `hits` against the [action, remote_address] limit (Envoy's `hits_addend`:
+        a request, or the bytes a create stores)."""
         descriptor = ratelimit_pb2.RateLimitDescriptor(
             entries=[
                 ratelimit_pb2.RateLimitDescriptor.Entry(key="action", value=action),
                 ratelimit_pb2.RateLimitDescriptor.Entry(key="remote_address", value=remote_address),
             ]
         )
-        request = rls_pb2.RateLimitRequest(domain=self._domain, descriptors=[descriptor])
+        request = rls_pb2.RateLimitRequest(
+            domain=self._domain, descriptors=[descriptor], hits_addend=hits
+        )
         try:
             response = await self._stub.ShouldRateLimit(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as e:
