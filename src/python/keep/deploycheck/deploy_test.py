@@ -3,9 +3,13 @@ schema-valid, and the rendered output obeys Keep's deployment policies. Nothing 
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from keep.deploycheck import contract, policy
+from keep.deploycheck.payload import check_payload_caps
+from keep.deploycheck.policy import of_kind
 from keep.deploycheck.render import (
     KUSTOMIZE_DIR,
     components,
@@ -151,3 +155,19 @@ def test_dev_redis_is_durable_and_never_evicts() -> None:
 
 def test_argocd_webhook_exposed_once() -> None:
     _assert_none(policy.check_argocd_webhook({env: render_overlay(env) for env in OVERLAYS}))
+
+
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_payload_caps_agree_and_the_byte_budget_admits_one_secret(env: str) -> None:
+    _assert_none(check_payload_caps(render_overlay(env)))
+
+
+def test_payload_cap_check_catches_a_mismatch() -> None:
+    objs = copy.deepcopy(render_overlay("dev"))
+    for cm in of_kind(objs, "ConfigMap"):
+        if "MAX_PAYLOAD_BYTES" in cm.get("data", {}) and cm["metadata"]["name"].startswith(
+            "gateway"
+        ):
+            cm["data"]["MAX_PAYLOAD_BYTES"] = "1048576"
+    problems = check_payload_caps(objs)
+    assert problems and "differs between services" in problems[0], problems

@@ -42,7 +42,9 @@ async def create_secret(request: web.Request) -> web.Response:
     raw = await _json_body(request, _json_cap(request))
     body = parse(CreateRequest, raw)
     # The documented default is the built-in one; a deployment may configure another.
-    ttl = body.ttl_seconds if "ttl_seconds" in body.model_fields_set else settings.default_ttl_seconds
+    ttl = (
+        body.ttl_seconds if "ttl_seconds" in body.model_fields_set else settings.default_ttl_seconds
+    )
     created = await actions.create(request, body.secret.encode("utf-8"), ttl)
     return web.json_response(
         created, status=201, headers={"Location": f"/api/v1/secrets/{created['id']}"}

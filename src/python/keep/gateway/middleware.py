@@ -109,4 +109,3 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
                 "user_agent": request.headers.get("User-Agent", "")[:200],
             },
         )
-
