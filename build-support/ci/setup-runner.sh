@@ -18,7 +18,10 @@ step "Packages"
 # protobuf-compiler-grpc: the gRPC plugin ./pants provisions; debootstrap + debian-archive-keyring:
 # the base images; docker-registry: the local registry. Docker itself is preinstalled on GitHub's
 # runners (Docker CE): installing Debian's docker.io next to it would conflict, hence KEEP_SKIP_APT.
-packages=(protobuf-compiler-grpc debootstrap debian-archive-keyring docker-registry git curl)
+# prometheus (with promtool) and prometheus-redis-exporter: the alert rule tests and the real-scrape
+# test (keep.monitoring), and `devstack --observe`; their own system services are not used.
+packages=(protobuf-compiler-grpc debootstrap debian-archive-keyring docker-registry git curl
+  prometheus prometheus-redis-exporter)
 # chromium: the gateway's browser test. Debian's package; Ubuntu's is a snap stub, and its runners
 # ship Google Chrome instead.
 if grep -qs '^ID=debian$' /etc/os-release; then

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "keep_http_requests_total", "HTTP requests, by route, method and status.",
     ["route", "method", "status"],
 )  # fmt: skip
+HTTP_IN_FLIGHT = Gauge("keep_http_in_flight_requests", "HTTP requests being handled right now.")
+# 0.5 is the latency SLO's threshold (deploy/monitoring/keep.rules.yaml): keep it a bucket.
 HTTP_LATENCY = Histogram(
     "keep_http_request_latency_seconds",
     "HTTP request handling time.",

@@ -88,11 +88,13 @@ def _code(reason: str) -> str:
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
+    metrics.HTTP_IN_FLIGHT.inc()
     try:
         response = await handler(request)
         status = response.status
         return response
     finally:
+        metrics.HTTP_IN_FLIGHT.dec()
         elapsed = time.perf_counter() - started
         route = _route(request)
         metrics.HTTP_REQUESTS.labels(route, method_label(request.method), str(status)).inc()

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import grpc
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 RPC_REQUESTS = Counter(
     "keep_grpc_server_requests_total",
@@ -23,6 +23,7 @@ RPC_LATENCY = Histogram(
     ["method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+RPC_IN_FLIGHT = Gauge("keep_grpc_server_in_flight_requests", "RPCs being handled right now.")
 
 
 def start_metrics_server(port: int) -> None:
@@ -67,7 +68,8 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc,type-
         async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             started = time.perf_counter()
             try:
-                response = await behavior(request, context)
+                with RPC_IN_FLIGHT.track_inprogress():
+                    response = await behavior(request, context)
             except BaseException:
                 code = _status_of(context)
                 _observe(

@@ -9,6 +9,8 @@ from redis.asyncio import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from keep.platform.redis_metrics import observe_commands
+
 # What "Redis did not answer" looks like from redis-py and the sockets under it.
 UNAVAILABLE_ERRORS = (
     redis_errors.ConnectionError,
@@ -21,14 +23,16 @@ UNAVAILABLE_ERRORS = (
 
 def connect(url: str, timeout_seconds: float) -> Redis:
     """Every call gives up after `timeout_seconds`, with one immediate retry on a broken pooled
-    connection (e.g. after a Redis restart) and no backoff that would queue callers."""
-    return Redis.from_url(
+    connection (e.g. after a Redis restart) and no backoff that would queue callers. Every command
+    is timed and its errors counted (keep.platform.redis_metrics)."""
+    client = Redis.from_url(
         url,
         socket_timeout=timeout_seconds,
         socket_connect_timeout=timeout_seconds,
         retry=Retry(NoBackoff(), retries=1),
         retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
     )
+    return observe_commands(client)
 
 
 async def ping(client: Redis, timeout_seconds: float) -> bool:

@@ -1,0 +1,93 @@
+"""Counts secrets that expired unread: Redis deletes them silently, so Keep keeps a ledger.
+
+Per minute of expiry, a counter in Redis goes up when a secret is created and down when it is
+revealed or burned. Once a minute is over, whatever is left expired unread; one `GETDEL` hands
+that number to exactly one replica (whichever sweeps first), so the sum of
+`keep_secrets_expired_unread_total` over replicas counts every secret once. Ledger keys expire
+on their own a quarter of an hour after their minute, so a stopped fleet leaves nothing behind
+(those minutes go uncounted). The ledger is metrics, never part of a request's outcome: its
+errors are logged and counted, never raised."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from prometheus_client import Counter
+
+from keep.platform.redis import UNAVAILABLE_ERRORS
+
+EXPIRED_UNREAD = Counter(
+    "keep_secrets_expired_unread_total",
+    "Secrets whose TTL ran out before anyone revealed or burned them.",
+)
+LEDGER_ERRORS = Counter(
+    "keep_expiry_ledger_errors_total", "Ledger updates or sweeps that Redis did not answer."
+)
+
+BUCKET_MS = 60_000
+# A minute is swept once it is this far in the past (Redis expires keys within milliseconds).
+SETTLE_MS = 5_000
+# How far back each sweep looks, and how long a minute's key outlives the minute.
+LOOKBACK_BUCKETS = 15
+SWEEP_INTERVAL_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
+
+
+def _bucket(expires_at_ms: int) -> int:
+    return expires_at_ms // BUCKET_MS
+
+
+def _key(bucket: int) -> str:
+    return f"keep:stats:unread:{bucket}"
+
+
+class ExpiryLedger:
+    def __init__(self, redis: Any):
+        self._redis = redis
+
+    async def created(self, expires_at_ms: int) -> None:
+        await self._add(expires_at_ms, 1)
+
+    async def consumed(self, expires_at_ms: int) -> None:
+        """The secret was revealed or burned before it expired."""
+        await self._add(expires_at_ms, -1)
+
+    async def _add(self, expires_at_ms: int, delta: int) -> None:
+        bucket = _bucket(expires_at_ms)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.incrby(_key(bucket), delta)
+                pipe.pexpireat(_key(bucket), (bucket + 1 + LOOKBACK_BUCKETS) * BUCKET_MS)
+                await pipe.execute()
+        except UNAVAILABLE_ERRORS:
+            LEDGER_ERRORS.inc()
+            log.warning("expiry ledger not updated: redis unavailable")
+
+    async def sweep(self, now_ms: int | None = None) -> int:
+        """Counts the finished minutes of the last LOOKBACK_BUCKETS; returns how many expired."""
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        last = _bucket(now_ms - SETTLE_MS) - 1
+        buckets = range(last - LOOKBACK_BUCKETS + 1, last + 1)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for bucket in buckets:
+                    pipe.getdel(_key(bucket))
+                values = await pipe.execute()
+        except UNAVAILABLE_ERRORS:
+            LEDGER_ERRORS.inc()
+            log.warning("expiry ledger not swept: redis unavailable")
+            return 0
+        # Negative only for secrets created before the ledger existed.
+        expired = sum(max(0, int(v)) for v in values if v is not None)
+        EXPIRED_UNREAD.inc(expired)
+        return expired
+
+    async def run(self, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
+        """Sweeps until cancelled."""
+        while True:
+            await self.sweep()
+            await asyncio.sleep(interval)
