@@ -31,6 +31,27 @@ registry_answers() {
     | grep -qi '^docker-distribution-api-version: registry/2.0'
 }
 port_in_use() { curl -s -o /dev/null -m 2 "http://$ADDR/" 2>/dev/null; }
+
+# Debian's docker-registry package ships a systemd unit that starts on install wherever systemd
+# runs (GitHub's Ubuntu runners): `serve /etc/docker/registry/config.yml`, on :5000, with htpasswd
+# auth. It is a registry, but it answers /v2/ with 401, so nothing can push to it without a login.
+PACKAGE_UNIT=docker-registry.service
+package_service_answers() {
+  local headers
+  headers=$(curl -sS -o /dev/null -m 2 -D - "http://$ADDR/v2/" 2>/dev/null) || return 1
+  grep -qi '^docker-distribution-api-version: registry/2.0' <<<"$headers" \
+    && grep -qE '^HTTP/[0-9.]+ 401' <<<"$headers"
+}
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+stop_package_service() {
+  if ! { command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$PACKAGE_UNIT"; }; then
+    die "$ADDR answers as a registry that wants a login (Debian's docker-registry package's own service?), and systemd's $PACKAGE_UNIT is not active here: stop that registry or set KEEP_REGISTRY_ADDR"
+  fi
+  log "stopping and disabling $PACKAGE_UNIT (the package's own service: htpasswd auth on :5000)"
+  as_root systemctl disable --now "$PACKAGE_UNIT"
+  wait_until 15 "$PACKAGE_UNIT to release $ADDR" sh -c "! curl -s -o /dev/null -m 1 http://$ADDR/" \
+    || die "$PACKAGE_UNIT was stopped but $ADDR is still taken"
+}
 our_pid() {
   local pid
   [ -f "$PID_FILE" ] || return 1
@@ -40,6 +61,7 @@ our_pid() {
 
 start() {
   if registry_answers; then log "registry already answering on $ADDR"; return 0; fi
+  if package_service_answers; then stop_package_service; fi
   port_in_use && die "$ADDR is taken by something that is not a registry; set KEEP_REGISTRY_ADDR"
   command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
   mkdir -p "$STORAGE_DIR"

@@ -98,3 +98,49 @@ def test_terraform_apply_needs_approval_on_main_only() -> None:
     assert all(
         p.startswith("infra/") or p.endswith("terraform.yml") for p in tf.on["push"]["paths"]
     )
+
+
+SETUP = "build-support/ci/setup-runner.sh"
+
+
+@pytest.mark.parametrize("wf", WORKFLOWS, ids=IDS)
+def test_every_job_running_pants_runs_the_machine_setup_first(wf: Workflow) -> None:
+    """./pants needs the machine setup's packages (e.g. the gRPC plugin) on a fresh runner."""
+    problems = []
+    for job_id, job in wf.jobs.items():
+        runs = [str(step.get("run", "")) for step in job.get("steps") or []]
+        first_pants = next((i for i, r in enumerate(runs) if "./pants" in r), None)
+        if first_pants is None:
+            continue
+        if not any(SETUP in r for r in runs[:first_pants]):
+            problems.append(f"{job_id}: runs ./pants (step {first_pants}) before {SETUP}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pants_cache_key_is_stable_and_names_the_interpreters() -> None:
+    """A key with the commit makes a new cache entry every run (the repository's cache fills and
+    evicts); the cached venvs link to exact interpreters, so their versions must be in the key."""
+    for wf in WORKFLOWS:
+        for step in wf.steps():
+            if "actions/cache@" not in str(step.data.get("uses")):
+                continue
+            key = step.data["with"]["key"]
+            assert "github.sha" not in key and "github.run" not in key, f"{step.where}: {key}"
+            job = wf.jobs[step.job]
+            python_steps = {
+                s["id"]
+                for s in job["steps"]
+                if "actions/setup-python@" in str(s.get("uses")) and "id" in s
+            }
+            all_setup_python = [
+                s for s in job["steps"] if "actions/setup-python@" in str(s.get("uses"))
+            ]
+            assert python_steps and len(python_steps) == len(
+                all_setup_python
+            ), f"{step.where}: every setup-python step needs an id for the key"
+            for step_id in python_steps:
+                assert f"steps.{step_id}.outputs.python-version" in key, f"{step.where}: {step_id}"
+            for restore in str(step.data["with"].get("restore-keys", "")).splitlines():
+                assert all(
+                    f"steps.{i}.outputs.python-version" in restore for i in python_steps
+                ), f"{step.where}: restore key {restore} could bring another interpreter's venvs"
