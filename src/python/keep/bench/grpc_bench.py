@@ -1,4 +1,4 @@
-"""Benchmark data-storage over gRPC, and the same Redis commands straight through redis-py.
+"""Benchmark data-storage over gRPC against a bare grpc.aio echo server and raw redis-py.
 
     ./pants run src/python/keep/bench:grpc -- --concurrency 64 --duration 10
 
@@ -8,6 +8,10 @@ as fast as it gets answers) and a fixed offered load (--rate requests/s over all
 counted from when a request was due, so queueing behind a slow server is not hidden). Without
 --target, it starts the local stack (keep.localstack) against --redis-url (default: an embedded
 redis-server).
+
+Absolute figures move between machines; the ratios printed at the end do not, because each
+baseline runs in the same process, against the same cores, in the same run: the same client
+against keep.bench.echo (the grpc.aio ceiling), and the same Redis commands through redis-py.
 """
 
 from __future__ import annotations
@@ -16,13 +20,19 @@ import argparse
 import asyncio
 import os
 import secrets
+import statistics
 import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import grpc
 
-from keep.bench.stats import Results
+from keep.bench import echo
+from keep.bench.echo import Server
+from keep.bench.stats import Results, cpu_seconds
 from keep.datastorage import crypto
 from keep.datastorage.store import LockoutPolicy, SecretStore, StoredSecret
 from keep.datastorage.v1 import datastorage_pb2 as pb
@@ -36,11 +46,18 @@ REQUESTS_PER_STEP = 2
 
 
 async def load(
-    name: str, concurrency: int, duration: float, step: Operation, rate: float | None = None
+    name: str,
+    concurrency: int,
+    duration: float,
+    step: Operation,
+    rate: float | None = None,
+    server_pids: Sequence[int] = (),
 ) -> Results:
     """Runs `step` from `concurrency` clients for `duration` s: back to back, or paced so that
-    all clients together offer `rate` requests/s."""
+    all clients together offer `rate` requests/s. With `server_pids`, also counts the CPU time
+    those processes spent meanwhile."""
     results = Results(name)
+    cpu_before = cpu_seconds(server_pids)
     started = time.perf_counter()
     deadline = started + duration
     interval = concurrency * REQUESTS_PER_STEP / rate if rate else 0.0
@@ -57,6 +74,8 @@ async def load(
 
     await asyncio.gather(*(client(i) for i in range(concurrency)))
     results.duration_seconds = time.perf_counter() - started
+    if server_pids:
+        results.server_cpu_seconds = cpu_seconds(server_pids) - cpu_before
     return results
 
 
@@ -65,7 +84,13 @@ def timed(results: Results, started: float) -> None:
 
 
 async def bench_grpc(
-    target: str, concurrency: int, duration: float, payload: bytes, rate: float | None
+    target: str,
+    concurrency: int,
+    duration: float,
+    payload: bytes,
+    rate: float | None,
+    name: str = "gRPC",
+    server_pids: Sequence[int] = (),
 ) -> Results:
     async with grpc.aio.insecure_channel(target) as channel:
         stub = pb_grpc.DataStorageServiceStub(channel)
@@ -85,8 +110,8 @@ async def bench_grpc(
                 results.errors[e.code().name] += 1
 
         await load("warm-up", 8, 1.0, create_then_reveal)
-        label = f"gRPC at {rate:.0f} req/s offered" if rate else "gRPC saturated"
-        return await load(label, concurrency, duration, create_then_reveal, rate)
+        label = f"{name} at {rate:.0f} req/s offered" if rate else f"{name} saturated"
+        return await load(label, concurrency, duration, create_then_reveal, rate, server_pids)
 
 
 async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
@@ -114,39 +139,121 @@ async def bench_redis(redis_url: str, concurrency: int, duration: float, payload
         await store.close()
 
 
-async def run(args: argparse.Namespace, redis_url: str, target: str) -> None:
+@dataclass
+class Measured:
+    echo: list[Results]  # one per round, alternating with `saturated`
+    saturated: list[Results]
+    paced: Results
+    redis: Results
+
+    def all(self) -> list[Results]:
+        paired = [r for pair in zip(self.echo, self.saturated, strict=True) for r in pair]
+        return [*paired, self.paced, self.redis]
+
+
+async def measure(
+    args: argparse.Namespace, redis_url: str, service: Server, echo_server: Server
+) -> Measured:
     payload = os.urandom(args.payload_bytes)
-    saturated = await bench_grpc(target, args.concurrency, args.duration, payload, None)
-    paced = await bench_grpc(target, args.concurrency, args.duration, payload, args.rate)
-    redis_results = await bench_redis(redis_url, args.concurrency, args.duration, payload)
+    n, seconds = args.concurrency, args.duration
+    echo_runs: list[Results] = []
+    saturated_runs: list[Results] = []
+    # Alternating rounds: a burst of other work on the machine hits both sides of a ratio.
+    for _ in range(args.rounds):
+        echo_runs.append(
+            await bench_grpc(echo_server.target, n, seconds, payload, None, "echo (bare grpc.aio)",
+                             echo_server.pids)
+        )  # fmt: skip
+        with profiling(args.py_spy if not saturated_runs else None, service.pids, seconds):
+            saturated_runs.append(
+                await bench_grpc(service.target, n, seconds, payload, None, "data-storage",
+                                 service.pids)
+            )  # fmt: skip
+    paced = await bench_grpc(
+        service.target, n, seconds, payload, args.rate, "data-storage", service.pids
+    )
+    redis_results = await bench_redis(redis_url, n, seconds, payload)
+    return Measured(echo_runs, saturated_runs, paced, redis_results)
+
+
+def report(args: argparse.Namespace, measured: Measured) -> None:
     print(
         f"{args.concurrency} clients, {args.duration:.0f} s each, {args.payload_bytes} B payloads"
     )
-    for results in (saturated, paced, redis_results):
-        print(results.line())
-    if redis_results.throughput:
-        ratio = saturated.throughput / redis_results.throughput
-        print(f"saturated gRPC service / raw redis-py throughput: {ratio:.2f}")
+    for result in measured.all():
+        print(result.line())
+    pairs = list(zip(measured.saturated, measured.echo, strict=True))
+    by_throughput = statistics.median(ratio(ds, echo) for ds, echo in pairs)
+    print(f"data-storage / echo, saturated throughput: {by_throughput:.2f} (target >= 0.6)")
+    cpu = [(ds.server_cpu_ms_per_request, echo.server_cpu_ms_per_request) for ds, echo in pairs]
+    if all(ds and echo for ds, echo in cpu):
+        by_cpu = statistics.median(echo / ds for ds, echo in cpu if ds and echo)
+        print(f"data-storage / echo, by server CPU per request: {by_cpu:.2f}")
+    print(
+        f"data-storage p99 at {args.rate:.0f} req/s offered: "
+        f"{measured.paced.percentile(99):.1f} ms (target <= 50 ms)"
+    )
+    redis_ratio = statistics.median(ratio(ds, measured.redis) for ds in measured.saturated)
+    print(f"data-storage / raw redis-py, saturated: {redis_ratio:.2f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def ratio(measured: Results, baseline: Results) -> float:
+    return measured.throughput / baseline.throughput if baseline.throughput else 0.0
+
+
+@contextmanager
+def profiling(output: str | None, pids: Sequence[int], seconds: float) -> Iterator[None]:
+    """py-spy (from PATH) samples the service's threads, native frames included, while the
+    block runs. OUTPUT.svg is a flame graph; any other name gets collapsed stacks (one line
+    per stack with its sample count), which `keep.bench.profile` summarises."""
+    if output is None or not pids:
+        yield
+        return
+    argv = ["py-spy", "record", "--native", "--threads", "--pid", str(pids[0])]
+    argv += ["--duration", f"{seconds:.0f}", "--output", output]
+    if not output.endswith(".svg"):
+        argv += ["--format", "raw"]
+    recorder = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        recorder.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--payload-bytes", type=int, default=1024)
     parser.add_argument("--rate", type=float, default=1000.0, help="offered load, requests/s")
     parser.add_argument("--target", help="host:port of a running data-storage (default: start one)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
-    args = parser.parse_args()
-    if args.target:
-        if not args.redis_url:
-            parser.error("--target needs --redis-url (the raw redis-py comparison uses it)")
-        asyncio.run(run(args, args.redis_url, args.target))
-        return
-    with Stack(redis_url=args.redis_url, http_port=0, output=subprocess.DEVNULL) as stack:
-        assert stack.redis_url is not None
-        asyncio.run(run(args, stack.redis_url, f"127.0.0.1:{stack.ports['datastorage']}"))
+    parser.add_argument(
+        "--py-spy", metavar="OUTPUT",
+        help="profile data-storage with py-spy --native during the first saturated run",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="alternate echo and data-storage saturated runs this many times (median ratio)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.target and not args.redis_url:
+        parser.error("--target needs --redis-url (the raw redis-py comparison uses it)")
+    with echo.running() as echo_server:
+        if args.target:
+            service = Server(args.target, ())
+            measured = asyncio.run(measure(args, args.redis_url, service, echo_server))
+        else:
+            with Stack(redis_url=args.redis_url, http_port=0, output=subprocess.DEVNULL) as stack:
+                assert stack.redis_url is not None
+                service = Server(
+                    f"127.0.0.1:{stack.ports['datastorage']}",
+                    (stack.processes["datastorage"].pid,),
+                )
+                measured = asyncio.run(measure(args, stack.redis_url, service, echo_server))
+    report(args, measured)
+    return 1 if any(r.errors for r in measured.all()) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for result in results:
         print(result.line())
+    if len(results) == 4 and results[2].throughput:
+        ratio = results[0].throughput / results[2].throughput
+        print(f"HTTP / gRPC, saturated, same stack: {ratio:.2f} (target >= 0.8)")
     return 1 if any(r.errors for r in results) else 0
 
 

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user + system) the processes have used so far, from /proc (Linux)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            # Fields after the parenthesised command name; utime and stime are the 14th and
+            # 15th fields of the whole line.
+            fields = f.read().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / _TICKS_PER_SECOND
 
 
 @dataclass
@@ -13,10 +29,19 @@ class Results:
     duration_seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    # CPU the server processes used during the run, when the benchmark knows their pids: unlike
+    # throughput, CPU per request hardly changes when other work shares the machine.
+    server_cpu_seconds: float | None = None
 
     @property
     def throughput(self) -> float:
         return len(self.latencies_ms) / self.duration_seconds if self.duration_seconds else 0.0
+
+    @property
+    def server_cpu_ms_per_request(self) -> float | None:
+        if self.server_cpu_seconds is None or not self.latencies_ms:
+            return None
+        return self.server_cpu_seconds * 1000 / len(self.latencies_ms)
 
     def percentile(self, p: float) -> float:
         if len(self.latencies_ms) < 2:
@@ -26,8 +51,10 @@ class Results:
     def line(self) -> str:
         errors = sum(self.errors.values())
         detail = f" {dict(self.errors)}" if errors else ""
+        cpu = self.server_cpu_ms_per_request
+        cpu_detail = f"   server CPU {cpu:.3f} ms/req" if cpu is not None else ""
         return (
-            f"{self.name:<28} {self.throughput:>9.0f} req/s   p50 {self.percentile(50):6.2f} ms"
-            f"   p99 {self.percentile(99):6.2f} ms   ok {len(self.latencies_ms):>7}"
-            f"   errors {errors}{detail}"
+            f"{self.name:<34} {self.throughput:>6.0f} req/s   p50 {self.percentile(50):7.2f} ms"
+            f"   p99 {self.percentile(99):7.2f} ms   ok {len(self.latencies_ms):>6}"
+            f"   errors {errors}{detail}{cpu_detail}"
         )

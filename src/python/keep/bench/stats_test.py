@@ -1,4 +1,7 @@
-from keep.bench.stats import Results
+import os
+import time
+
+from keep.bench.stats import Results, cpu_seconds
 
 
 def test_percentiles_and_throughput() -> None:
@@ -12,3 +15,19 @@ def test_percentiles_and_throughput() -> None:
 
 def test_empty_results_print_zeros() -> None:
     assert "0 req/s" in Results("empty").line()
+
+
+def test_cpu_seconds_grow_while_a_process_computes() -> None:
+    before = cpu_seconds([os.getpid()])
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:
+        pass
+    assert cpu_seconds([os.getpid()]) - before >= 0.1
+
+
+def test_cpu_per_request_needs_both_numbers() -> None:
+    results = Results("demo", duration_seconds=1.0, latencies_ms=[1.0] * 4)
+    assert results.server_cpu_ms_per_request is None
+    results.server_cpu_seconds = 0.002
+    assert results.server_cpu_ms_per_request == 0.5
+    assert "server CPU 0.500 ms/req" in results.line()
