@@ -11,6 +11,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
+from keep.platform.tls import TlsFiles, client_channel
+
+# Room around the largest payload for the protobuf framing of a reveal's answer.
+_MESSAGE_OVERHEAD_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,12 @@ class Status:
 
 
 class DataStorage:
-    def __init__(self, address: str, timeout: float):
-        self._channel = grpc.aio.insecure_channel(address)
+    def __init__(
+        self, address: str, timeout: float, max_payload_bytes: int, tls: TlsFiles | None = None
+    ):
+        # gRPC's default 4 MiB receive limit would refuse reveals of larger allowed payloads.
+        size = ("grpc.max_receive_message_length", max_payload_bytes + _MESSAGE_OVERHEAD_BYTES)
+        self._channel = client_channel(address, tls, [size])
         self._stub = pb_grpc.DataStorageServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._timeout = timeout

@@ -11,6 +11,7 @@ from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 
 from keep.gateway import metrics
+from keep.platform.tls import TlsFiles, client_channel
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,8 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, address: str, domain: str, timeout: float):
-        self._channel = grpc.aio.insecure_channel(address)
+    def __init__(self, address: str, domain: str, timeout: float, tls: TlsFiles | None = None):
+        self._channel = client_channel(address, tls)
         self._stub = rls_pb2_grpc.RateLimitServiceStub(self._channel)
         self._domain = domain
         self._timeout = timeout

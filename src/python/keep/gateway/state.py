@@ -10,6 +10,7 @@ from aiohttp import web
 from keep.gateway.datastorage import DataStorage
 from keep.gateway.ratelimiter import RateLimiter
 from keep.gateway.settings import Settings
+from keep.platform.tls import client_tls
 
 
 @dataclass
@@ -31,13 +32,20 @@ def gateway(request: web.Request) -> Gateway:
 async def backends(app: web.Application) -> AsyncIterator[None]:
     """Opens the gRPC channels inside the event loop and closes them on shutdown."""
     settings = app[SETTINGS]
+    tls = client_tls(settings)
     app[GATEWAY] = Gateway(
         settings,
-        DataStorage(settings.datastorage_address, settings.datastorage_timeout_seconds),
+        DataStorage(
+            settings.datastorage_address,
+            settings.datastorage_timeout_seconds,
+            settings.max_payload_bytes,
+            tls,
+        ),
         RateLimiter(
             settings.ratelimit_address,
             settings.ratelimit_domain,
             settings.ratelimit_timeout_seconds,
+            tls,
         ),
     )
     yield

@@ -18,6 +18,7 @@ from keep.platform.health import HealthReporter, ReadinessCheck
 from keep.platform.logs import configure_logging
 from keep.platform.metrics import MetricsInterceptor, start_metrics_server
 from keep.platform.settings import ServiceSettings
+from keep.platform.tls import TlsFiles, server_credentials, server_tls
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class GrpcService:
 class RunningServer:
     """A started server: its bound port, and a graceful stop."""
 
-    def __init__(self, service: GrpcService, grace: float):
+    def __init__(self, service: GrpcService, grace: float, tls: TlsFiles | None = None):
         self.service = service
         self.grace = grace
         self.server = grpc.aio.server(
@@ -62,7 +63,12 @@ class RunningServer:
             self.server,
         )
         self._background: list[asyncio.Task[None]] = []
-        self.port = self.server.add_insecure_port(f"[::]:{service.port}")
+        address = f"[::]:{service.port}"
+        if tls is None:
+            self.port = self.server.add_insecure_port(address)
+        else:
+            self.port = self.server.add_secure_port(address, server_credentials(tls))
+        self.tls = tls is not None
         if self.port == 0:
             raise OSError(f"{service.name}: cannot listen on port {service.port}")
 
@@ -70,7 +76,7 @@ class RunningServer:
         await self.server.start()
         await self.health.start()
         self._background = [asyncio.create_task(task()) for task in self.service.background]
-        log.info("serving", extra={"port": self.port})
+        log.info("serving", extra={"port": self.port, "tls": self.tls})
 
     async def stop(self) -> None:
         """Stop accepting calls, let in-flight calls finish within the grace period, clean up."""
@@ -85,8 +91,10 @@ class RunningServer:
         log.info("stopped")
 
 
-async def start_server(service: GrpcService, grace: float = 5.0) -> RunningServer:
-    running = RunningServer(service, grace)
+async def start_server(
+    service: GrpcService, grace: float = 5.0, tls: TlsFiles | None = None
+) -> RunningServer:
+    running = RunningServer(service, grace, tls)
     await running.start()
     return running
 
@@ -105,10 +113,12 @@ def shutdown_signal() -> asyncio.Future[signal.Signals]:
     return received
 
 
-async def serve_until_signalled(service: GrpcService, grace: float) -> None:
+async def serve_until_signalled(
+    service: GrpcService, grace: float, tls: TlsFiles | None = None
+) -> None:
     # Handlers first: a SIGTERM that arrives while starting must still drain, not kill.
     stopping = shutdown_signal()
-    running = await start_server(service, grace)
+    running = await start_server(service, grace, tls)
     sig = await stopping
     log.info("shutdown signal", extra={"signal": sig.name})
     await running.stop()
@@ -118,7 +128,9 @@ def run(name: str, settings: ServiceSettings, build: Callable[[], GrpcService]) 
     """The whole life of a gRPC service process; `build` runs inside the event loop."""
 
     async def main() -> None:
-        await serve_until_signalled(build(), settings.shutdown_grace_seconds)
+        await serve_until_signalled(
+            build(), settings.shutdown_grace_seconds, server_tls(settings)
+        )
 
     configure_logging(name, settings.log_level)
     start_metrics_server(settings.metrics_port)

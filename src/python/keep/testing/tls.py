@@ -18,6 +18,9 @@ class Pki:
     ca_cert: Path
     server_cert: Path
     server_key: Path
+    # Signed by the same CA (CN "keep test client"), for mutual TLS.
+    client_cert: Path
+    client_key: Path
 
 
 def _name(common_name: str) -> x509.Name:
@@ -75,20 +78,48 @@ def write_pki(
             critical=False,
         )
     server = builder.sign(ca_key, hashes.SHA256())
-    pki = Pki(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    pki = Pki(
+        directory / "ca.pem",
+        directory / "server.pem",
+        directory / "server.key",
+        directory / "client.pem",
+        directory / "client.key",
+    )
     others = [_ca(f"keep test CA (rotated) {i}", now)[0] for i in range(other_cas)]
     pki.ca_cert.write_bytes(
         b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [*others, ca])
     )
-    pki.server_cert.write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    pki.server_key.write_bytes(
-        server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+    client_key, client = _client(ca, ca_key, now)
+    for cert_path, key_path, cert, key in (
+        (pki.server_cert, pki.server_key, server, server_key),
+        (pki.client_cert, pki.client_key, client, client_key),
+    ):
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
         )
-    )
     directory.chmod(0o755)
-    for path in (pki.ca_cert, pki.server_cert, pki.server_key):
+    for path in (pki.ca_cert, pki.server_cert, pki.server_key, pki.client_cert, pki.client_key):
         path.chmod(0o644)
     return pki
+
+
+def _client(
+    ca: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, now: datetime.datetime
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("keep test client"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(ca_key, hashes.SHA256())
+    )
+    return key, cert
