@@ -128,9 +128,7 @@ def run(name: str, settings: ServiceSettings, build: Callable[[], GrpcService]) 
     """The whole life of a gRPC service process; `build` runs inside the event loop."""
 
     async def main() -> None:
-        await serve_until_signalled(
-            build(), settings.shutdown_grace_seconds, server_tls(settings)
-        )
+        await serve_until_signalled(build(), settings.shutdown_grace_seconds, server_tls(settings))
 
     configure_logging(name, settings.log_level)
     start_metrics_server(settings.metrics_port)

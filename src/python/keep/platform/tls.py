@@ -63,7 +63,9 @@ def client_tls(settings: ServiceSettings) -> TlsFiles | None:
     """What a client connects with: TLS when it knows the servers' CA, else plaintext."""
     if settings.grpc_tls_ca_file is None:
         return None
-    return TlsFiles(settings.grpc_tls_cert_file, settings.grpc_tls_key_file, settings.grpc_tls_ca_file)
+    return TlsFiles(
+        settings.grpc_tls_cert_file, settings.grpc_tls_key_file, settings.grpc_tls_ca_file
+    )
 
 
 def _fingerprint(paths: Sequence[Path]) -> tuple[tuple[int, int, int], ...]:
@@ -131,9 +133,7 @@ def _channel_credentials(files: TlsFiles) -> grpc.ChannelCredentials:
     )
 
 
-def client_channel(
-    address: str, files: TlsFiles | None, options: Options = ()
-) -> grpc.aio.Channel:
+def client_channel(address: str, files: TlsFiles | None, options: Options = ()) -> grpc.aio.Channel:
     """A grpc.aio channel to `address`: plaintext when `files` is None, else TLS verified
     against `files.ca` (with the client certificate when cert and key are set)."""
     if files is None:
