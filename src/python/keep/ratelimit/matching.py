@@ -53,16 +53,28 @@ class _Node:
 class _Rule:
     source: DescriptorRule
     children: _Node
+    # The rule's name when every level matched by exact value or by key only and none asks for
+    # values in metrics: the common case, named without building anything per request.
+    static_name: str
+    # Whether a request matching this rule is named from its own values (see _rule_name).
+    names_values: bool
 
 
 def _wildcard(value: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in value.split("*")), re.DOTALL)
 
 
-def _compile(rules: Iterable[DescriptorRule]) -> _Node:
+def _compile(rules: Iterable[DescriptorRule], parent: str = "") -> _Node:
     node = _Node()
     for rule in rules:
-        compiled = _Rule(rule, _compile(rule.descriptors))
+        own = rule.key if rule.value is None else f"{rule.key}={rule.value}"
+        name = f"{parent}.{own}" if parent else own
+        compiled = _Rule(
+            rule,
+            _compile(rule.descriptors, name),
+            static_name=name,
+            names_values=rule.value_to_metric or rule.detailed_metric,
+        )
         if rule.value is None:
             node.key_only[rule.key] = compiled
         elif rule.is_wildcard:
@@ -98,6 +110,7 @@ class Limits:
         # (entry, rule, how it matched) per level, to name the rule and the counter at the end.
         path: list[tuple[str, str, _Rule, str]] = []
         rule: _Rule | None = None
+        named_statically = True
         for key, value in entries:
             if node is None:
                 return None  # the request is deeper than the rules
@@ -105,17 +118,22 @@ class Limits:
             if rule is None:
                 return None
             path.append((key, value, rule, how))
+            named_statically = named_statically and how != "wildcard" and not rule.names_values
             node = None if rule.children.is_empty else rule.children
         assert rule is not None
         source = rule.source
         if source.rate_limit is None:
             return None
+        if named_statically:
+            # No wildcard matched, so no share_threshold either: the counter is the request's.
+            name, counter = rule.static_name, tuple(entries)
+        else:
+            name = _rule_name(path, detailed=source.detailed_metric)
+            counter = tuple((key, _counter_value(value, r, how)) for key, value, r, how in path)
         return MatchedLimit(
             limit=source.rate_limit,
-            rule=_rule_name(path, detailed=source.detailed_metric),
-            counter_entries=tuple(
-                (key, _counter_value(value, r, how)) for key, value, r, how in path
-            ),
+            rule=name,
+            counter_entries=counter,
             shadow_mode=source.shadow_mode,
             quota_mode=source.quota_mode,
         )
