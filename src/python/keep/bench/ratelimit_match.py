@@ -22,7 +22,7 @@ Entries = list[tuple[str, str]]
 
 # (label, fixture, descriptors looked up in turn); the first row is the baseline.
 CASES: list[tuple[str, str, list[Entries]]] = [
-    ("exact value", "share_threshold.yaml", [[("file", "test1")], [("nested", "parent")]]),
+    ("exact value", "share_threshold.yaml", [[("file", "test1")]]),
     ("key only (basic_config)", "basic_config.yaml", [[("key2", "v")], [("key3", "x")]]),
     ("prefix wildcard", "share_threshold.yaml", [[("files", "files/a")], [("file", "test9")]]),
     ("inner wildcard", "share_threshold.yaml", [[("midpath", "/api/users/v1")]]),

@@ -11,7 +11,10 @@ from typing import Any
 # No types-jsonschema in the resolve yet: the one call site is typed below.
 import jsonschema
 import kubernetes_validate
+import yaml
 from referencing import Registry, Resource
+
+from keep.ratelimit.config import LimitsConfigError, parse_limits
 
 KUBERNETES_VERSION = "1.32.0"
 
@@ -29,7 +32,6 @@ CRD_SCHEMAS: dict[tuple[str, str], str] = {
     ("networking.gke.io/v1beta1", "FrontendConfig"): "networking.gke.io_frontendconfig.json",
     ("cloud.google.com/v1", "BackendConfig"): "cloud.google.com_backendconfig.json",
 }
-LIMITS_SCHEMA = "ratelimit-limits.json"
 
 
 def _schema_files() -> list[str]:
@@ -92,4 +94,10 @@ def validate_object(obj: dict[str, Any]) -> list[str]:
 
 
 def validate_limits(doc: Any) -> list[str]:
-    return _errors(load_schema(LIMITS_SCHEMA), doc)
+    """The limits ConfigMap through ratelimit's own loader: the format has one definition, and a
+    file that passes here is one the service will start with."""
+    try:
+        parse_limits(yaml.safe_dump(doc), "limits.yaml")
+    except LimitsConfigError as e:
+        return [line.strip() for line in str(e).splitlines()[1:]] or [str(e)]
+    return []

@@ -53,8 +53,8 @@ class _Node:
 class _Rule:
     source: DescriptorRule
     children: _Node
-    # The rule's name when every level matched by exact value or by key only and none asks for
-    # values in metrics: the common case, named without building anything per request.
+    # The rule's name unless a level asks for the request's values in metrics: the configured
+    # path, wildcards shown as their pattern.
     static_name: str
     # Whether a request matching this rule is named from its own values (see _rule_name).
     names_values: bool
@@ -110,7 +110,7 @@ class Limits:
         # (entry, rule, how it matched) per level, to name the rule and the counter at the end.
         path: list[tuple[str, str, _Rule, str]] = []
         rule: _Rule | None = None
-        named_statically = True
+        names_values = shares_counter = False
         for key, value in entries:
             if node is None:
                 return None  # the request is deeper than the rules
@@ -118,18 +118,21 @@ class Limits:
             if rule is None:
                 return None
             path.append((key, value, rule, how))
-            named_statically = named_statically and how != "wildcard" and not rule.names_values
+            names_values = names_values or rule.names_values
+            shares_counter = shares_counter or (how == "wildcard" and rule.source.share_threshold)
             node = None if rule.children.is_empty else rule.children
         assert rule is not None
         source = rule.source
         if source.rate_limit is None:
             return None
-        if named_statically:
-            # No wildcard matched, so no share_threshold either: the counter is the request's.
-            name, counter = rule.static_name, tuple(entries)
-        else:
-            name = _rule_name(path, detailed=source.detailed_metric)
-            counter = tuple((key, _counter_value(value, r, how)) for key, value, r, how in path)
+        # The common cases need nothing built per request: the configured path names the rule
+        # (a wildcard by its pattern) and the request's own entries name the counter.
+        name = _rule_name(path, source.detailed_metric) if names_values else rule.static_name
+        counter = (
+            tuple((key, _counter_value(value, r, how)) for key, value, r, how in path)
+            if shares_counter
+            else tuple(entries)
+        )
         return MatchedLimit(
             limit=source.rate_limit,
             rule=name,
