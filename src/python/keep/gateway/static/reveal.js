@@ -1,16 +1,14 @@
 "use strict";
 // The reveal page. Loading it changes nothing: the secret is consumed only by the Reveal
-// button's POST. The password comes from the URL fragment (#...), which is never sent to the
-// server, and is removed from the address bar right away.
+// button's POST. The link's #fragment (never sent to the server) holds the envelope key and
+// the server password; it is removed from the address bar right away. The envelope is
+// decrypted here; a link without a key (curl's share_url) shows the secret as stored.
 (function () {
   const $ = (id) => document.getElementById(id);
-  const id = decodeURIComponent(location.pathname.replace(/^\/+/, ""));
-  let password = "";
-  if (location.hash.length > 1) {
-    password = decodeURIComponent(location.hash.slice(1));
-    history.replaceState(null, "", location.pathname);
-    $("password-row").hidden = true;
-  }
+  const Envelope = window.KeepEnvelope;
+  const id = location.pathname.replace(/^\/+/, "");
+  let fragment = { key: null, password: null };
+  let damaged = false;
 
   function showError(message) {
     $("error").textContent = message;
@@ -22,16 +20,63 @@
     $("reveal-form").hidden = true;
   }
 
-  fetch("/api/v1/secrets/" + encodeURIComponent(id))
+  const hash = location.hash.slice(1);
+  if (hash) {
+    history.replaceState(null, "", location.pathname);
+    try {
+      fragment = Envelope.parseFragment(hash);
+    } catch (e) {
+      damaged = true;
+      showError(e.message + " Ask the sender for the whole link.");
+      // A damaged key cannot decrypt: revealing would only destroy the secret.
+      if (hash.startsWith(Envelope.PREFIX)) $("reveal-form").hidden = true;
+    }
+  }
+  if (fragment.password) $("password-row").hidden = true;
+
+  fetch("/api/v1/secrets/" + encodeURIComponent(id), { cache: "no-store" })
     .then((response) => {
-      if (response.status === 404) gone("This secret does not exist: it expired, or was already read.");
+      if (response.status === 404) gone("This secret was already read or expired (or never existed).");
     })
     .catch(() => {});
+
+  function show(bytes) {
+    $("reveal-form").hidden = true;
+    $("status").textContent = "Here it is.";
+    let text = null;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (e) {
+      text = null;
+    }
+    if (text !== null) {
+      $("secret").value = text;
+      $("result").hidden = false;
+      return;
+    }
+    $("download").href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+    $("file-size").textContent = "(" + bytes.length + " bytes)";
+    $("file-result").hidden = false;
+  }
+
+  function storedBytes(body) {
+    if (typeof body.secret === "string") return new TextEncoder().encode(body.secret);
+    return Uint8Array.from(atob(body.secret_base64 || ""), (c) => c.charCodeAt(0));
+  }
+
+  async function open(stored) {
+    const text = new TextDecoder().decode(stored);
+    if (fragment.key) return Envelope.open(text, fragment.key);
+    if (text.startsWith(Envelope.PREFIX)) {
+      throw new Envelope.KeepError("damaged", "This secret is encrypted, but the link has no key after #.");
+    }
+    return stored;
+  }
 
   $("reveal-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("error").hidden = true;
-    const pw = password || $("password").value;
+    const pw = fragment.password || $("password").value;
     if (!pw) {
       $("password-row").hidden = false;
       showError("Enter the password you were given.");
@@ -39,27 +84,26 @@
     }
     $("reveal").disabled = true;
     try {
-      const response = await fetch("/api/v1/secrets/" + encodeURIComponent(id) + "/reveal", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ password: pw }),
-      });
-      const body = await response.json().catch(() => ({}));
+      const { response, body } = await window.KeepApi.postJson(
+        "/api/v1/secrets/" + encodeURIComponent(id) + "/reveal", { password: pw });
       if (!response.ok) {
-        const message = (body.error && body.error.message) || "Could not reveal (HTTP " + response.status + ").";
-        if (response.status === 404) gone(message);
+        const message = window.KeepApi.describe(response, body);
+        if (response.status === 404) gone("This secret was already read or expired (or never existed).");
         else {
-          if (response.status === 403) { password = ""; $("password-row").hidden = false; }
+          if (response.status === 403) { fragment.password = null; $("password-row").hidden = false; }
           showError(message);
         }
         return;
       }
-      $("secret").value = body.secret !== undefined ? body.secret : atob(body.secret_base64);
-      $("reveal-form").hidden = true;
-      $("status").textContent = "Here it is.";
-      $("result").hidden = false;
+      try {
+        show(await open(storedBytes(body)));
+      } catch (e) {
+        // The server has deleted its copy; nothing partial is ever shown.
+        gone("The secret could not be opened.");
+        showError(e.message + " The server has deleted its copy: ask the sender to share it again.");
+      }
     } catch (e) {
-      showError("The server could not be reached; try again.");
+      showError(e.message);
     } finally {
       $("reveal").disabled = false;
     }
@@ -69,4 +113,7 @@
     $("secret").select();
     if (navigator.clipboard) navigator.clipboard.writeText($("secret").value).catch(() => {});
   });
+
+  if (!damaged || !hash.startsWith(Envelope.PREFIX)) $("reveal-fields").disabled = false;
+  if (damaged) $("password-row").hidden = false;
 })();

@@ -1,0 +1,170 @@
+"""`keep`: share a secret end-to-end encrypted; the server stores only ciphertext.
+
+  keep send [FILE] [--ttl 1h]      # stdin or FILE -> prints the link (key and password after #)
+  keep get LINK [-o FILE]          # prints (or writes) the secret, once
+
+The server is --server URL, else $KEEP_URL, else the devstack's http://localhost:8080. Exit
+codes: keep.cli.errors.ExitCode."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import BinaryIO, TextIO
+
+from keep.cli import envelope
+from keep.cli.client import Server
+from keep.cli.errors import ExitCode, KeepError
+from keep.cli.link import LinkError, format_fragment, parse_link
+from keep.cli.progress import Progress
+
+DEFAULT_SERVER = "http://localhost:8080"
+_TTL = re.compile(r"(\d+)([smhd]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def ttl_seconds(text: str) -> int:
+    match = _TTL.fullmatch(text.strip().lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r}: use seconds or 10m, 1h, 7d")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="keep",
+        description="Share a secret once. It is encrypted on this machine; the server never "
+        "sees it, and the link (key and password after #) opens it exactly once.",
+    )
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("KEEP_URL") or DEFAULT_SERVER,
+        help="the Keep server for `send` (default: $KEEP_URL or %(default)s)",
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--progress", dest="progress", action="store_true", default=None)
+    shown.add_argument("--no-progress", dest="progress", action="store_false")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    send = commands.add_parser("send", help="encrypt and upload; prints the link")
+    send.add_argument("file", nargs="?", help="the secret (default: standard input)")
+    send.add_argument(
+        "--ttl", type=ttl_seconds, default=None, help="expires after: seconds, 10m, 1h, 7d"
+    )
+
+    get = commands.add_parser("get", help="download and decrypt a link, once")
+    get.add_argument("link", help="the whole link, including the part after #")
+    get.add_argument("-o", "--output", help="write the secret to this file (default: stdout)")
+    return parser
+
+
+def _read_secret(path: str | None, stdin: BinaryIO) -> bytes:
+    if path is None or path == "-":
+        return stdin.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise KeepError(f"Cannot read {path}: {e.strerror}", ExitCode.USAGE) from None
+
+
+def send(args: argparse.Namespace, stdin: BinaryIO, stdout: BinaryIO, err: TextIO) -> int:
+    plaintext = _read_secret(args.file, stdin)
+    if not plaintext:
+        raise KeepError("The secret is empty: pass a file or pipe something in.", ExitCode.USAGE)
+    key = envelope.new_key()
+    sealed = envelope.seal(plaintext, key)
+    server = Server(args.server, Progress(err, args.progress), args.timeout)
+    created = server.create(sealed, args.ttl)
+    link = f"{created['url']}#{format_fragment(key, str(created['password']))}"
+    stdout.write(link.encode() + b"\n")
+    stdout.flush()
+    print(f"# opens once, until {created.get('expires_at', '?')}", file=err)
+    return ExitCode.OK
+
+
+def get(args: argparse.Namespace, stdout: BinaryIO, err: TextIO) -> int:
+    try:
+        link = parse_link(args.link)
+    except LinkError as e:
+        raise KeepError(str(e), ExitCode.DAMAGED) from None
+    password = link.fragment.password
+    if password is None:
+        if not sys.stdin.isatty():
+            raise KeepError(
+                "The link has no password after #, and there is no terminal to ask for it.",
+                ExitCode.USAGE,
+            )
+        password = getpass.getpass("Password: ", stream=err)
+    server = Server(link.base, Progress(err, args.progress), args.timeout)
+    stored = server.reveal(link.secret_id, password)
+    if link.fragment.key is None:
+        if stored.startswith(envelope.PREFIX.encode()):
+            raise KeepError(
+                "This secret is encrypted but the link has no key after #; it is now deleted "
+                "from the server. Ask the sender for the whole link.",
+                ExitCode.DAMAGED,
+            )
+        secret = stored
+    else:
+        try:
+            secret = envelope.open_envelope(stored.decode("utf-8", "replace"), link.fragment.key)
+        except envelope.EnvelopeError as e:
+            raise KeepError(
+                f"{e} Nothing was decrypted, and the server has deleted its copy: ask the sender "
+                "to share it again.",
+                ExitCode.DAMAGED,
+            ) from None
+    _write_secret(args.output, secret, stdout)
+    return ExitCode.OK
+
+
+def _write_secret(path: str | None, secret: bytes, stdout: BinaryIO) -> None:
+    if path is None or path == "-":
+        stdout.write(secret)
+        stdout.flush()
+        return
+    try:
+        # 0o600 and never over an existing file: only whoever ran `keep get` can read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        # The server has already deleted its copy: this is the only chance to see the secret.
+        stdout.write(secret)
+        stdout.flush()
+        raise KeepError(
+            f"Cannot write {path}: {e.strerror}. The server has deleted its copy, so the "
+            "secret was printed to stdout instead.",
+            ExitCode.FAILED,
+        ) from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(secret)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdin: BinaryIO | None = None,
+    stdout: BinaryIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout.buffer
+    err = err or sys.stderr
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "send":
+            return send(args, stdin, stdout, err)
+        return get(args, stdout, err)
+    except KeepError as e:
+        print(f"keep: {e.message}", file=err)
+        return e.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

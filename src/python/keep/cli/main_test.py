@@ -1,0 +1,169 @@
+"""`keep send` / `keep get` against the whole stack (real gateway, data-storage, ratelimit and
+an embedded redis-server): the server only ever holds the envelope."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from keep.cli import envelope
+from keep.cli.errors import ExitCode
+from keep.cli.link import format_fragment, parse_link
+from keep.cli.main import main
+from keep.localstack.ports import free_port
+from keep.localstack.stack import Stack
+from keep.testing.http import request
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with Stack(http_port=0, output=subprocess.DEVNULL) as running:
+        yield running
+
+
+@dataclass
+class Run:
+    code: int
+    out: bytes
+    err: str
+
+
+def keep(*argv: str, stdin: bytes = b"") -> Run:
+    out, err = io.BytesIO(), io.StringIO()
+    code = main(list(argv), stdin=io.BytesIO(stdin), stdout=out, err=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def send(stack: Stack, secret: bytes, *options: str) -> str:
+    sent = keep("--server", stack.url, "send", *options, stdin=secret)
+    assert sent.code == ExitCode.OK, sent.err
+    return sent.out.decode().strip()
+
+
+def test_send_then_get_once(stack: Stack) -> None:
+    link = send(stack, b"correct horse battery staple")
+    parsed = parse_link(link)
+    assert link.startswith(f"{stack.url}/{parsed.secret_id}#k1.")
+    assert parsed.fragment.key is not None and parsed.fragment.password
+
+    got = keep("get", link)
+    assert (got.code, got.out) == (ExitCode.OK, b"correct horse battery staple")
+
+    again = keep("get", link)
+    assert again.code == ExitCode.GONE
+    assert "already read, has expired, or never existed" in again.err
+    assert again.out == b""
+
+
+def test_the_server_holds_only_the_envelope(stack: Stack) -> None:
+    link = parse_link(send(stack, b"only the sender and the reader know this"))
+    # Everything the server can decrypt with its own password (the curl reveal) is the envelope.
+    stored = request("POST", f"{stack.url}/{link.secret_id}", link.fragment.password).body
+    assert stored.startswith(b"k1.")
+    assert b"only the sender" not in stored
+    assert link.fragment.key is not None
+    assert envelope.open_envelope(stored.decode(), link.fragment.key).startswith(b"only the")
+
+
+def test_binary_file_with_ttl_to_an_output_file(stack: Stack, tmp_path: Path) -> None:
+    secret = bytes(range(256)) * 4
+    (tmp_path / "in.bin").write_bytes(secret)
+    link = send(stack, b"", str(tmp_path / "in.bin"), "--ttl", "10m")
+    status = request("GET", f"{stack.url}/api/v1/secrets/{parse_link(link).secret_id}").json()
+    assert status["expires_at"]
+
+    got = keep("get", link, "-o", str(tmp_path / "out.bin"))
+    assert (got.code, got.out) == (ExitCode.OK, b"")
+    assert (tmp_path / "out.bin").read_bytes() == secret
+    assert stat.S_IMODE(os.stat(tmp_path / "out.bin").st_mode) == 0o600
+
+
+def test_progress_on_large_payloads(stack: Stack) -> None:
+    secret = os.urandom(40_000)
+    sent = keep("--server", stack.url, "--progress", "send", stdin=secret)
+    assert sent.code == ExitCode.OK
+    assert "uploading" in sent.err and "(100%)" in sent.err
+    got = keep("--progress", "get", sent.out.decode().strip())
+    assert got.out == secret
+    assert "downloading" in got.err and "(100%)" in got.err
+
+
+def test_the_envelope_overhead_counts_against_the_cap(stack: Stack) -> None:
+    largest = envelope.max_plaintext_bytes(65536)  # the stack's MAX_PAYLOAD_BYTES
+    assert largest == 49121
+    assert keep("get", send(stack, b"a" * largest)).out == b"a" * largest
+
+    too_large = keep("--server", stack.url, "send", stdin=b"a" * (largest + 1))
+    assert too_large.code == ExitCode.TOO_LARGE
+    assert f"at most {largest} bytes before encryption" in too_large.err
+
+
+def test_server_from_keep_url(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEEP_URL", stack.url)
+    sent = keep("send", stdin=b"via KEEP_URL")
+    assert sent.code == ExitCode.OK
+    assert keep("get", sent.out.decode()).out == b"via KEEP_URL"
+
+
+def test_server_down() -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    sent = keep("--server", down, "send", stdin=b"x")
+    assert sent.code == ExitCode.UNAVAILABLE
+    assert f"Cannot reach the Keep server at {down}" in sent.err
+    got = keep("get", f"{down}/abcdef#k1.{envelope.b64url_encode(bytes(32))}.pw")
+    assert got.code == ExitCode.UNAVAILABLE
+
+
+def test_wrong_password_then_locked(stack: Stack) -> None:
+    link = parse_link(send(stack, b"guarded"))
+    assert link.fragment.key is not None
+    wrong = f"{stack.url}/{link.secret_id}#{format_fragment(link.fragment.key, 'wrong')}"
+    first = keep("get", wrong)
+    assert first.code == ExitCode.DENIED
+    assert "Wrong password" in first.err
+    codes = [keep("get", wrong) for _ in range(6)]
+    locked = codes[-1]
+    # Locked after repeated wrong passwords: 429 with the server's message and when to retry.
+    assert locked.code == ExitCode.DENIED
+    assert "Try again in" in locked.err, locked.err
+
+
+def test_altered_key_never_yields_plaintext(stack: Stack) -> None:
+    link = send(stack, b"tamper-evident")
+    head, fragment = link.split("#k1.", 1)
+    altered = fragment[:5] + ("B" if fragment[5] != "B" else "C") + fragment[6:]
+    got = keep("get", f"{head}#k1.{altered}")
+    assert got.code == ExitCode.DAMAGED
+    assert "cannot be decrypted" in got.err and "ask the sender" in got.err
+    assert got.out == b""
+
+
+def test_altered_ciphertext_never_yields_plaintext(stack: Stack) -> None:
+    key = envelope.new_key()
+    sealed = envelope.seal(b"tamper-evident", key)
+    altered = sealed[:10] + ("B" if sealed[10] != "B" else "C") + sealed[11:]
+    created = request("POST", f"{stack.url}/api/v1/secrets", {"secret": altered}).json()
+    got = keep("get", f"{created['url']}#{format_fragment(key, created['password'])}")
+    assert got.code == ExitCode.DAMAGED
+    assert "cannot be decrypted" in got.err
+    assert got.out == b""
+
+
+def test_damaged_link_is_refused_before_contacting_the_server(stack: Stack) -> None:
+    link = send(stack, b"still there")
+    got = keep("get", link.replace("#k1.", "#k1.A", 1))
+    assert got.code == ExitCode.DAMAGED
+    assert "link is damaged" in got.err
+    assert keep("get", link).out == b"still there"
+
+
+def test_opens_a_curl_link(stack: Stack) -> None:
+    created = request("POST", stack.url + "/", "made with curl").json()
+    assert keep("get", created["share_url"]).out == b"made with curl"
