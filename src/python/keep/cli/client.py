@@ -7,7 +7,6 @@ import base64
 import http.client
 import json
 import re
-import socket
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -107,7 +106,7 @@ class Server:
             return Reply(response.status, response.headers, b"".join(chunks))
         except ssl.SSLError as e:
             raise KeepError(f"TLS with {self.base} failed: {e}", ExitCode.UNAVAILABLE) from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise KeepError(
                 f"The Keep server at {self.base} did not answer within {self.timeout:g} s.",
                 ExitCode.UNAVAILABLE,
@@ -142,9 +141,7 @@ class Server:
         if reply.status == 413:
             return KeepError(_too_large(said), ExitCode.TOO_LARGE)
         if reply.status == 429:
-            return KeepError(
-                (said or "Too many requests.") + reply.retry_after(), ExitCode.DENIED
-            )
+            return KeepError((said or "Too many requests.") + reply.retry_after(), ExitCode.DENIED)
         if reply.status >= 500:
             return KeepError(
                 f"The Keep server failed (HTTP {reply.status}): "

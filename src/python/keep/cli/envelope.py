@@ -74,7 +74,9 @@ def open_envelope(envelope: str, key: bytes) -> bytes:
     try:
         raw = b64url_decode(envelope[len(PREFIX) :])
     except ValueError:
-        raise EnvelopeError("malformed", "The encrypted secret is damaged (bad encoding).") from None
+        raise EnvelopeError(
+            "malformed", "The encrypted secret is damaged (bad encoding)."
+        ) from None
     if len(raw) < NONCE_BYTES + TAG_BYTES:
         raise EnvelopeError("malformed", "The encrypted secret is damaged (too short).")
     try:

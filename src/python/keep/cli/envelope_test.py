@@ -35,7 +35,9 @@ def test_invalid_vectors_fail_with_their_code(vector: dict[str, str]) -> None:
 def test_size_vectors(vector: dict[str, int]) -> None:
     largest = vector["max_plaintext_bytes"]
     assert envelope.max_plaintext_bytes(vector["cap"]) == largest
-    assert envelope.envelope_length(largest) <= vector["cap"] < envelope.envelope_length(largest + 1)
+    assert (
+        envelope.envelope_length(largest) <= vector["cap"] < envelope.envelope_length(largest + 1)
+    )
 
 
 @given(st.binary(max_size=2048))

@@ -70,9 +70,7 @@ def parse_fragment(fragment: str) -> Fragment:
     except ValueError:
         key = b""
     if len(key) != KEY_BYTES:
-        raise LinkError(
-            "damaged", "This link is damaged: the key after # is cut off or altered."
-        )
+        raise LinkError("damaged", "This link is damaged: the key after # is cut off or altered.")
     return Fragment(key, _percent_decode(password) or None)
 
 

@@ -34,30 +34,53 @@ def ttl_seconds(text: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
+def _common_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """On the main parser and on each command, so `keep send --server URL` works too; the
+    commands' copies default to SUPPRESS and so never override the main parser's value."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--server",
+        default=default(os.environ.get("KEEP_URL") or DEFAULT_SERVER),
+        help="the Keep server `send` uploads to (default: $KEEP_URL or "
+        f"{DEFAULT_SERVER}); `get` uses the link's",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=default(30.0), help="seconds per request (default 30)"
+    )
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=default(None),
+        help="show transfer progress (default: on a terminal, for 16 KiB and more)",
+    )
+    shown.add_argument(
+        "--no-progress", dest="progress", action="store_false", default=default(None)
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="keep",
         description="Share a secret once. It is encrypted on this machine; the server never "
         "sees it, and the link (key and password after #) opens it exactly once.",
     )
-    parser.add_argument(
-        "--server",
-        default=os.environ.get("KEEP_URL") or DEFAULT_SERVER,
-        help="the Keep server for `send` (default: $KEEP_URL or %(default)s)",
-    )
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    shown = parser.add_mutually_exclusive_group()
-    shown.add_argument("--progress", dest="progress", action="store_true", default=None)
-    shown.add_argument("--no-progress", dest="progress", action="store_false")
+    _common_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True)
 
     send = commands.add_parser("send", help="encrypt and upload; prints the link")
+    _common_options(send, defaults=False)
     send.add_argument("file", nargs="?", help="the secret (default: standard input)")
     send.add_argument(
         "--ttl", type=ttl_seconds, default=None, help="expires after: seconds, 10m, 1h, 7d"
     )
 
     get = commands.add_parser("get", help="download and decrypt a link, once")
+    _common_options(get, defaults=False)
     get.add_argument("link", help="the whole link, including the part after #")
     get.add_argument("-o", "--output", help="write the secret to this file (default: stdout)")
     return parser

@@ -1,5 +1,6 @@
 """A real browser (Debian's chromium, driven by playwright) through the create page and the
-reveal page, against the whole stack on an embedded Redis."""
+reveal page, against the whole stack on an embedded Redis: what a person sees, including
+every failure. The end-to-end encryption itself: zero_knowledge_browser_test.py."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from keep.cli.envelope import max_plaintext_bytes
 from keep.localstack.stack import Stack
+from keep.testing.browser import chromium, open_page
 from keep.testing.http import request
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -23,62 +24,22 @@ def stack() -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield page
-    context.close()
-    # No CSP violations, no script errors (404s of expected API calls are logged as errors
-    # by Chromium: "Failed to load resource"; those are allowed).
-    assert [e for e in errors if "Failed to load resource" not in e] == []
+    with open_page(browser) as page:
+        yield page
 
 
-def test_create_then_reveal_with_the_share_link(stack: Stack, page: Page) -> None:
-    page.goto(stack.url + "/")
-    page.fill("#secret", "correct horse battery staple")
-    page.select_option("#ttl", "3600")
-    page.click("#create")
-    expect(page.locator("#result")).to_be_visible()
-    share_url = page.input_value("#share-url")
-    url, password = share_url.split("#", 1)
-    assert url == page.input_value("#url")
-    assert password == page.input_value("#password")
-
-    # Opening the link reveals nothing yet, and takes the password out of the address bar.
-    page.goto(share_url)
-    expect(page.locator("#reveal")).to_be_visible()
-    expect(page.locator("#password-row")).to_be_hidden()
-    assert "#" not in page.url
-    secret_id = url.rsplit("/", 1)[1]
-    assert request("GET", f"{stack.url}/api/v1/secrets/{secret_id}").status == 200
-
-    page.click("#reveal")
-    expect(page.locator("#result")).to_be_visible()
-    assert page.input_value("#secret") == "correct horse battery staple"
-
-    # Once read, it is gone: the page says so without a Reveal button.
-    page.goto("about:blank")
-    page.goto(share_url)
-    expect(page.locator("#status")).to_contain_text("does not exist")
-    expect(page.locator("#reveal")).to_be_hidden()
+def curl_create(stack: Stack, secret: str) -> dict[str, str]:
+    return dict(request("POST", stack.url + "/", secret).json())
 
 
 def test_reveal_page_without_fragment_asks_for_the_password(stack: Stack, page: Page) -> None:
-    created = request("POST", stack.url + "/", "typed password path").json()
+    created = curl_create(stack, "typed password path")
     page.goto(created["url"])
     expect(page.locator("#password-row")).to_be_visible()
     page.fill("#password", "wrong")
@@ -90,8 +51,79 @@ def test_reveal_page_without_fragment_asks_for_the_password(stack: Stack, page: 
     assert page.input_value("#secret") == "typed password path"
 
 
-def test_create_page_shows_errors_from_the_api(stack: Stack, page: Page) -> None:
+def test_curl_share_url_still_opens(stack: Stack, page: Page) -> None:
+    created = curl_create(stack, "made with curl, not end-to-end encrypted")
+    page.goto(created["share_url"])
+    expect(page.locator("#password-row")).to_be_hidden()
+    assert "#" not in page.url
+    page.click("#reveal")
+    expect(page.locator("#result")).to_be_visible()
+    assert page.input_value("#secret") == "made with curl, not end-to-end encrypted"
+
+
+def test_create_page_refuses_an_empty_secret(page: Page, stack: Stack) -> None:
     page.goto(stack.url + "/")
     page.evaluate("document.getElementById('secret').removeAttribute('required')")
     page.click("#create")
     expect(page.locator("#error")).to_contain_text("empty")
+
+
+def test_create_page_says_how_much_fits_once_encrypted(page: Page, stack: Stack) -> None:
+    page.goto(stack.url + "/")
+    page.fill("#secret", "a" * (max_plaintext_bytes(65536) + 1))
+    page.click("#create")
+    expect(page.locator("#error")).to_contain_text("at most 49121 bytes")
+    expect(page.locator("#result")).to_be_hidden()
+
+
+def test_forms_post_only_and_stay_disabled_without_javascript(
+    stack: Stack, browser: Browser
+) -> None:
+    secret_url = curl_create(stack, "x")["url"]
+    with open_page(browser, java_script_enabled=False) as page:
+        page.goto(stack.url + "/")
+        assert page.get_attribute("#create-form", "method") == "post"
+        expect(page.locator("#create")).to_be_disabled()
+        expect(page.locator("#secret")).to_be_disabled()
+        page.goto(secret_url)
+        assert page.get_attribute("#reveal-form", "method") == "post"
+        expect(page.locator("#reveal")).to_be_disabled()
+        expect(page.locator("#password")).to_be_disabled()
+    with open_page(browser) as page:
+        page.goto(stack.url + "/")
+        expect(page.locator("#create")).to_be_enabled()
+        page.goto(secret_url)
+        expect(page.locator("#reveal")).to_be_enabled()
+
+
+def test_garbled_curl_fragment_shows_a_message_and_asks_for_the_password(
+    stack: Stack, page: Page
+) -> None:
+    created = curl_create(stack, "still revealable")
+    page.goto(created["url"] + "#%E0%A4%A")
+    expect(page.locator("#error")).to_contain_text("This link is damaged")
+    expect(page.locator("#password-row")).to_be_visible()
+    page.fill("#password", created["password"])
+    page.click("#reveal")
+    expect(page.locator("#result")).to_be_visible()
+    assert page.input_value("#secret") == "still revealable"
+
+
+def test_cut_off_key_shows_a_message_and_does_not_reveal(stack: Stack, page: Page) -> None:
+    created = curl_create(stack, "x")
+    page.goto(created["url"] + "#k1.AAECAwQFBgcI.pw")
+    expect(page.locator("#error")).to_contain_text("the key after # is cut off or altered")
+    expect(page.locator("#reveal")).to_be_hidden()
+    secret_id = created["id"]
+    assert request("GET", f"{stack.url}/api/v1/secrets/{secret_id}").status == 200
+
+
+def test_repeated_wrong_passwords_say_when_to_retry(stack: Stack, page: Page) -> None:
+    created = curl_create(stack, "guarded")
+    page.goto(created["url"])
+    for _ in range(7):
+        page.fill("#password", "wrong")
+        page.click("#reveal")
+        expect(page.locator("#reveal")).to_be_enabled()
+    expect(page.locator("#error")).to_contain_text("Try again")
+    expect(page.locator("#error")).to_contain_text("seconds")

@@ -100,10 +100,10 @@ def test_sizes(results: dict[str, Any]) -> None:
 
 
 def test_a_fresh_key_and_nonce_every_time(page: Page) -> None:
-    sealed = page.evaluate("""async () => {
+    sealed = page.evaluate(
+        """async () => {
       const E = window.KeepEnvelope, key = E.newKey(), data = new TextEncoder().encode("same");
       return [E.b64urlEncode(key), E.b64urlEncode(E.newKey()), await E.seal(data, key), await E.seal(data, key)];
-    }""")
+    }"""
+    )
     assert sealed[0] != sealed[1] and sealed[2] != sealed[3]
-
-
