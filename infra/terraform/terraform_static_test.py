@@ -273,6 +273,13 @@ def test_gke_separate_node_pool() -> None:
     assert one(shielded["enable_integrity_monitoring"]) is True
 
 
+def test_gke_managed_prometheus_collects() -> None:
+    # The overlays scrape with GMP PodMonitorings (deploy/kustomize/components/monitoring-gmp).
+    cluster = the(MODULES / "gke", "google_container_cluster")
+    monitoring = block(cluster, "monitoring_config")
+    assert one(block(monitoring, "managed_prometheus")["enabled"]) is True
+
+
 def test_gke_node_service_account_least_privilege() -> None:
     path = MODULES / "gke"
     text = (path / "main.tf").read_text()

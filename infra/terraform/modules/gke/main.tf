@@ -107,6 +107,15 @@ resource "google_container_cluster" "this" {
   logging_service    = "logging.googleapis.com/kubernetes"
   monitoring_service = "monitoring.googleapis.com/kubernetes"
 
+  # GKE Managed Prometheus: collectors in gmp-system scrape the PodMonitorings of
+  # deploy/kustomize/components/monitoring-gmp (the nodes' metricWriter role lets them write).
+  monitoring_config {
+    enable_components = ["SYSTEM_COMPONENTS"]
+    managed_prometheus {
+      enabled = true
+    }
+  }
+
   resource_labels = {
     app = "keep"
     env = var.environment

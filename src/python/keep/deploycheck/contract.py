@@ -24,14 +24,23 @@ SERVICES = {
 GATEWAY_HEALTH = {"livenessProbe": "/healthz", "readinessProbe": "/readyz"}
 REGISTRY = "europe-west1-docker.pkg.dev/keep-artifacts/keep"
 # Images not built from src/python/keep/<name>: built by a build-support script instead.
-BUILD_SUPPORT_IMAGES = {"redis": "keep/redis"}
+BUILD_SUPPORT_IMAGES = {"redis": "keep/redis", "redis-exporter": "keep/redis-exporter"}
 RUN_AS = 10001
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 20
 DRAIN_MARGIN_SECONDS = 5
 
 # NetworkPolicy caller graph: workload -> the peers allowed to open connections to it.
 EMISSARY = "emissary/emissary-ingress"
-MONITORING_NAMESPACE = "monitoring"
+# Who scrapes the metrics ports, per monitoring component: exactly one of them is admitted.
+SCRAPERS = {
+    "monitoring-gmp": "gmp-system/collector",
+    "monitoring-prometheus-operator": "monitoring/prometheus",
+}
+# Components no overlay uses: alternatives for other clusters, rendered and checked on the base
+# (deploycheck's tests) and documented in deploy/README.md.
+ALTERNATIVE_COMPONENTS = {"monitoring-prometheus-operator"}
+# Exporter sidecars' metrics ports (besides each service's own metrics_port).
+EXPORTER_METRICS_PORTS = {"redis": 9121}
 EXPECTED_CALLERS = {
     "gateway": {EMISSARY},
     "datastorage": {"gateway"},

@@ -620,25 +620,26 @@ def check_network_policies(objs: Sequence[Obj]) -> list[str]:
         ):
             problems.append(f"namespace {ns}: no default-deny (ingress+egress) NetworkPolicy")
     ingress, egress = network_graph(objs)
+    scrapers = set(contract.SCRAPERS.values())
+    admitted = {peer for allowed in ingress.values() for peer, _ in allowed if peer in scrapers}
+    if len(admitted) > 1:
+        problems.append(f"more than one scraper admitted: {sorted(admitted)}")
     for name, allowed in ingress.items():
         svc = contract.SERVICES.get(name)
-        callers = {
-            peer for peer, _ in allowed if not peer.startswith(contract.MONITORING_NAMESPACE + "/")
-        }
+        callers = {peer for peer, _ in allowed if peer not in scrapers}
         if callers != contract.EXPECTED_CALLERS.get(name, set()):
             problems.append(
                 f"{name}: ingress allowed from {sorted(callers)}, expected {sorted(contract.EXPECTED_CALLERS.get(name, set()))}"
             )
-        monitoring = {
-            port for peer, port in allowed if peer.startswith(contract.MONITORING_NAMESPACE + "/")
-        }
-        if svc and monitoring != {svc.metrics_port}:
+        metrics_port = svc.metrics_port if svc else contract.EXPORTER_METRICS_PORTS.get(name)
+        scraped = {port for peer, port in allowed if peer in scrapers}
+        if scraped and scraped != {metrics_port}:
             problems.append(
-                f"{name}: monitoring namespace may reach ports {sorted(map(str, monitoring))}, expected only metrics {svc.metrics_port}"
+                f"{name}: the scraper may reach ports {sorted(map(str, scraped))}, expected only metrics {metrics_port}"
             )
-        if not svc and monitoring:
+        if admitted and metrics_port and not scraped:
             problems.append(
-                f"{name}: monitoring namespace allowed in although {name} has no metrics port"
+                f"{name}: the scraper {sorted(admitted)} may not reach metrics port {metrics_port}"
             )
         if any(port is None for _, port in allowed):
             problems.append(f"{name}: an ingress rule allows every port")

@@ -31,6 +31,17 @@ CRD_SCHEMAS: dict[tuple[str, str], str] = {
     ("networking.gke.io/v1", "ManagedCertificate"): "networking.gke.io_managedcertificate.json",
     ("networking.gke.io/v1beta1", "FrontendConfig"): "networking.gke.io_frontendconfig.json",
     ("cloud.google.com/v1", "BackendConfig"): "cloud.google.com_backendconfig.json",
+    # Generated from the projects' own CRDs by keep.deploycheck.crd_pin (source in `$comment`).
+    (
+        "monitoring.googleapis.com/v1",
+        "PodMonitoring",
+    ): "monitoring.googleapis.com_podmonitoring.json",
+    ("monitoring.googleapis.com/v1", "Rules"): "monitoring.googleapis.com_rules.json",
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com_servicemonitor.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "monitoring.coreos.com_prometheusrule.json",
+    ("dapr.io/v1alpha1", "Resiliency"): "dapr.io_resiliency.json",
+    ("dapr.io/v1alpha1", "Configuration"): "dapr.io_configuration.json",
+    ("serving.knative.dev/v1", "Service"): "serving.knative.dev_service.json",
 }
 
 

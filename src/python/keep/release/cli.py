@@ -27,7 +27,7 @@ from keep.release.registry import REGISTRIES
 DEFAULT_DEPLOY_ROOT = Path("deploy/kustomize")
 BASE_IMAGES_SCRIPT = Path("build-support/images/build-base-images.sh")
 # Base images that run as-is in the cluster (python-base is only a build input).
-DEFAULT_BASE_IMAGES = ("redis",)
+DEFAULT_BASE_IMAGES = ("redis", "redis-exporter")
 
 
 def _buildroot(arg: str | None) -> Path:
