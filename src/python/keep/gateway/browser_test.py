@@ -4,6 +4,7 @@ every failure. The end-to-end encryption itself: zero_knowledge_browser_test.py.
 
 from __future__ import annotations
 
+import io
 import subprocess
 from collections.abc import Iterator
 
@@ -11,6 +12,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from keep.cli.envelope import max_plaintext_bytes
+from keep.cli.errors import ExitCode
+from keep.cli.link import format_fragment
+from keep.cli.main import main as keep
+from keep.localstack.processes import stop
 from keep.localstack.stack import Stack
 from keep.testing.browser import chromium, open_page
 from keep.testing.http import request
@@ -127,3 +132,26 @@ def test_repeated_wrong_passwords_say_when_to_retry(stack: Stack, page: Page) ->
         expect(page.locator("#reveal")).to_be_enabled()
     expect(page.locator("#error")).to_contain_text("Try again")
     expect(page.locator("#error")).to_contain_text("seconds")
+
+
+def test_store_down_both_clients_say_to_try_again(browser: Browser) -> None:
+    with Stack(http_port=0, output=subprocess.DEVNULL) as down:
+        stop(down.processes.pop("datastorage"), grace=5)
+        link = f"{down.url}/AAAAAAAAAAAAAAAAAAAAAA#{format_fragment(bytes(32), 'pw')}"
+
+        with open_page(browser) as page:
+            page.goto(down.url + "/")
+            page.fill("#secret", "x")
+            page.click("#create")
+            expect(page.locator("#error")).to_contain_text("unavailable")
+            expect(page.locator("#error")).to_contain_text("seconds")
+            page.goto(link)
+            page.click("#reveal")
+            expect(page.locator("#error")).to_contain_text("unavailable")
+            # Nothing was revealed: the same link can be tried again.
+            expect(page.locator("#reveal")).to_be_visible()
+
+        for argv in (["--server", down.url, "send"], ["get", link]):
+            err = io.StringIO()
+            assert keep(argv, io.BytesIO(b"x"), io.BytesIO(), err) == ExitCode.UNAVAILABLE
+            assert "HTTP 503" in err.getvalue() and "Try again in" in err.getvalue()
