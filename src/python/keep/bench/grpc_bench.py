@@ -34,7 +34,7 @@ from keep.bench import echo
 from keep.bench.echo import Server
 from keep.bench.stats import Results, cpu_seconds
 from keep.datastorage import crypto
-from keep.datastorage.store import LockoutPolicy, SecretStore, StoredSecret
+from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.localstack.stack import Stack
@@ -115,9 +115,9 @@ async def bench_grpc(
 
 
 async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
-    """The Redis commands one create+reveal issues (SET NX PXAT; GET+PTTL; claim script),
+    """The Redis commands one create+reveal issues (create script; GET+PTTL+GET; claim script),
     without gRPC or encryption in the way."""
-    store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800, 20), 1.0)
+    store = SecretStore(connect(redis_url, 1.0, retries=0), LockoutPolicy(5, 600, 1800), 1.0)
     record = crypto.seal(payload, crypto.new_id(), crypto.new_password(), 0)
 
     async def create_then_claim(results: Results, due: float) -> None:
@@ -128,9 +128,9 @@ async def bench_redis(redis_url: str, concurrency: int, duration: float, payload
         await store.create(secret_id, sealed)
         timed(results, due)
         started = time.perf_counter()
-        stored = await store.get(secret_id)
+        stored = await store.get(secret_id, "bench")
         assert stored is not None
-        await store.claim(secret_id, StoredSecret(stored.raw, stored.record, 0))
+        await store.claim(secret_id, "bench", stored, secrets.token_bytes(TOKEN_BYTES))
         timed(results, started)
 
     try:

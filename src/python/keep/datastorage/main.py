@@ -19,12 +19,13 @@ _MESSAGE_OVERHEAD_BYTES = 4096
 
 def build_service(settings: Settings) -> GrpcService:
     store = SecretStore(
-        connect(str(settings.redis_url), settings.redis_timeout_seconds),
+        # No retries in the client: the store repeats its idempotent calls itself (store.py).
+        connect(str(settings.redis_url), settings.redis_timeout_seconds, retries=0),
         LockoutPolicy(
             lock_threshold=settings.lockout_threshold,
             window_seconds=settings.lockout_window_seconds,
             lock_seconds=settings.lockout_seconds,
-            burn_threshold=settings.burn_threshold,
+            tombstone_seconds=settings.tombstone_seconds,
         ),
         settings.redis_timeout_seconds,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import secrets
 import time
 from collections.abc import Awaitable
 from typing import Any, NoReturn, TypeVar
@@ -13,7 +15,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from prometheus_client import Counter
 
 from keep.datastorage import crypto
-from keep.datastorage.store import FailureOutcome, SecretStore, StoredSecret, StoreUnavailable
+from keep.datastorage.clients import CLIENT_ADDRESS_METADATA, client_key, peer_address
+from keep.datastorage.store import (
+    TOKEN_BYTES,
+    Failure,
+    FailureOutcome,
+    SecretStore,
+    StoreFull,
+    StoreUnavailable,
+)
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.platform.logs import redact_id
@@ -23,7 +33,16 @@ MAX_TTL_SECONDS = 7 * 24 * 3600
 MAX_PASSWORD_CHARS = 256
 _CREATE_ATTEMPTS = 3  # id collisions at 128 bits do not happen; this only bounds the loop
 
+MAX_IDEMPOTENCY_KEY_CHARS = 64
+
 NOT_FOUND_MESSAGE = "secret not found: it does not exist, has expired, or was already read"
+UNAVAILABLE_MESSAGE = "secret storage is unavailable, retry shortly"
+# A claim whose reply never came may or may not have happened (see README, "Unknown outcome").
+UNKNOWN_OUTCOME_MESSAGE = (
+    "secret storage did not confirm the reveal; repeat it with the same idempotency key"
+)
+# Trailing metadata saying which of several causes a status code has.
+REASON_METADATA = "keep-reason"
 
 log = logging.getLogger(__name__)
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -32,6 +51,7 @@ T = TypeVar("T")
 SECRETS_CREATED = Counter("keep_secrets_created_total", "Secrets stored.")
 SECRETS_REVEALED = Counter("keep_secrets_revealed_total", "Secrets revealed (and destroyed).")
 SECRETS_BURNED = Counter("keep_secrets_burned_total", "Secrets destroyed unread.", ["reason"])
+STORAGE_FULL = Counter("keep_storage_full_total", "Writes refused: Redis is out of memory.")
 WRONG_PASSWORDS = Counter(
     "keep_secret_wrong_passwords_total", "Wrong passwords, by what they led to.", ["outcome"]
 )
@@ -41,8 +61,13 @@ def _timestamp(ms: int) -> Timestamp:
     return Timestamp(seconds=ms // 1000, nanos=(ms % 1000) * 1_000_000)
 
 
-async def _abort(context: Context, code: grpc.StatusCode, message: str) -> NoReturn:
-    await context.abort(code, message)
+async def _abort(
+    context: Context,
+    code: grpc.StatusCode,
+    message: str,
+    trailing_metadata: tuple[tuple[str, str], ...] = (),
+) -> NoReturn:
+    await context.abort(code, message, trailing_metadata)
     raise AssertionError("unreachable: abort raises")
 
 
@@ -89,25 +114,27 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
     async def RevealSecret(
         self, request: pb.RevealSecretRequest, context: Context
     ) -> pb.RevealSecretResponse:
-        payload = await self._open_and_claim(request.id, request.password, context)
-        SECRETS_REVEALED.inc()
-        log.info("secret revealed", extra={"secret_id": redact_id(request.id)})
+        payload, repeated = await self._open_and_claim(request, context)
+        if not repeated:
+            SECRETS_REVEALED.inc()
+            log.info("secret revealed", extra={"secret_id": redact_id(request.id)})
         return pb.RevealSecretResponse(payload=payload)
 
     async def BurnSecret(
         self, request: pb.BurnSecretRequest, context: Context
     ) -> pb.BurnSecretResponse:
-        await self._open_and_claim(request.id, request.password, context)
-        SECRETS_BURNED.labels("request").inc()
-        log.info("secret burned", extra={"secret_id": redact_id(request.id)})
+        _, repeated = await self._open_and_claim(request, context)
+        if not repeated:
+            SECRETS_BURNED.labels("request").inc()
+            log.info("secret burned", extra={"secret_id": redact_id(request.id)})
         return pb.BurnSecretResponse()
 
     async def GetSecretStatus(
         self, request: pb.GetSecretStatusRequest, context: Context
     ) -> pb.GetSecretStatusResponse:
         await self._check_id(request.id, context)
-        stored = await self._call(context, self._store.get(request.id))
-        if stored is None:
+        stored = await self._call(context, self._store.get(request.id, _client(context)))
+        if stored is None or stored.claimed_by is not None:
             return pb.GetSecretStatusResponse(exists=False)
         return pb.GetSecretStatusResponse(
             exists=True,
@@ -115,9 +142,13 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             locked=stored.locked_for_seconds > 0,
         )
 
-    async def _open_and_claim(self, secret_id: str, password: str, context: Context) -> bytes:
+    async def _open_and_claim(
+        self, request: pb.RevealSecretRequest | pb.BurnSecretRequest, context: Context
+    ) -> tuple[bytes, bool]:
         """Decrypt first, then claim atomically: a wrong password never consumes the secret,
-        and among concurrent correct callers exactly one gets the payload."""
+        and among concurrent correct callers exactly one gets the payload. Returns the payload
+        and whether this call repeats one that already claimed the secret."""
+        secret_id, password = request.id, request.password
         await self._check_id(secret_id, context)
         if not password or len(password) > MAX_PASSWORD_CHARS:
             await _abort(
@@ -125,40 +156,56 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"password must be 1 to {MAX_PASSWORD_CHARS} characters",
             )
-        stored = await self._call(context, self._store.get(secret_id))
+        if len(request.idempotency_key) > MAX_IDEMPOTENCY_KEY_CHARS:
+            await _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"idempotency_key must be at most {MAX_IDEMPOTENCY_KEY_CHARS} characters",
+            )
+        client = _client(context)
+        token = _call_token(client, request.idempotency_key)
+        stored = await self._call(context, self._store.get(secret_id, client))
         if stored is None:
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
-        await self._refuse_if_locked(stored, context)
+        if stored.claimed_by is not None:
+            # Already claimed: only a repeat of the claiming call may decrypt it again.
+            if stored.claimed_by != token:
+                await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+            try:
+                return crypto.unseal(stored.record, secret_id, password), True
+            except crypto.DecryptionFailed:
+                await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+        if stored.locked_for_seconds > 0:
+            await _locked(context, stored.locked_for_seconds)
         try:
             payload = crypto.unseal(stored.record, secret_id, password)
         except crypto.DecryptionFailed:
-            await self._wrong_password(secret_id, context)
-        if not await self._call(context, self._store.claim(secret_id, stored)):
+            await self._wrong_password(secret_id, client, token, context)
+        claimed = self._store.claim(secret_id, client, stored, token)
+        if not await self._call(context, claimed, UNKNOWN_OUTCOME_MESSAGE):
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
-        return payload
+        return payload, False
 
-    async def _wrong_password(self, secret_id: str, context: Context) -> NoReturn:
-        outcome = await self._call(context, self._store.record_failure(secret_id))
-        WRONG_PASSWORDS.labels(outcome.value).inc()
-        log.warning(
-            "wrong password", extra={"secret_id": redact_id(secret_id), "outcome": outcome.value}
-        )
-        if outcome is FailureOutcome.BURNED:
-            SECRETS_BURNED.labels("brute_force").inc()
-        if outcome is FailureOutcome.GONE:
+    async def _wrong_password(
+        self, secret_id: str, client: str, token: bytes, context: Context
+    ) -> NoReturn:
+        failure: Failure | None
+        try:
+            failure = await self._store.record_failure(secret_id, client, token)
+            outcome = failure.outcome.value
+        except StoreUnavailable:
+            await _abort(context, grpc.StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)
+        except StoreFull:
+            # Redis is full: the guess is refused uncounted (passwords are 128-bit random, so
+            # uncounted guesses cost nothing; refusing would tell the guesser less than 403).
+            failure, outcome = None, "uncounted"
+        WRONG_PASSWORDS.labels(outcome).inc()
+        log.warning("wrong password", extra={"secret_id": redact_id(secret_id), "outcome": outcome})
+        if failure is not None and failure.outcome is FailureOutcome.GONE:
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+        if failure is not None and failure.outcome is FailureOutcome.LOCKED:
+            await _locked(context, failure.locked_for_seconds)
         await _abort(context, grpc.StatusCode.PERMISSION_DENIED, "wrong password")
-
-    @staticmethod
-    async def _refuse_if_locked(stored: StoredSecret, context: Context) -> None:
-        if stored.locked_for_seconds > 0:
-            retry_after = math.ceil(stored.locked_for_seconds)
-            context.set_trailing_metadata((("retry-after", str(retry_after)),))
-            await _abort(
-                context,
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"too many wrong passwords: this secret is locked, try again in {retry_after} s",
-            )
 
     @staticmethod
     async def _check_id(secret_id: str, context: Context) -> None:
@@ -170,10 +217,46 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             )
 
     @staticmethod
-    async def _call(context: Context, operation: Awaitable[T]) -> T:
+    async def _call(
+        context: Context,
+        operation: Awaitable[T],
+        unavailable: str = UNAVAILABLE_MESSAGE,
+    ) -> T:
         try:
             return await operation
         except StoreUnavailable:
+            await _abort(context, grpc.StatusCode.UNAVAILABLE, unavailable)
+        except StoreFull:
+            STORAGE_FULL.inc()
             await _abort(
-                context, grpc.StatusCode.UNAVAILABLE, "secret storage is unavailable, retry shortly"
+                context,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "secret storage is full, retry later",
+                ((REASON_METADATA, "storage_full"),),
             )
+
+
+def _client(context: Context) -> str:
+    """The client wrong guesses count against (see clients.py)."""
+    for key, value in context.invocation_metadata() or ():
+        if key == CLIENT_ADDRESS_METADATA:
+            return client_key(str(value))
+    return client_key(peer_address(context.peer()))
+
+
+def _call_token(client: str, idempotency_key: str) -> bytes:
+    """Identifies one call, or every repeat of it: the same key from the same client."""
+    if not idempotency_key:
+        return secrets.token_bytes(TOKEN_BYTES)
+    digest = hashlib.sha256(f"{client}\0{idempotency_key}".encode())
+    return digest.digest()[:TOKEN_BYTES]
+
+
+async def _locked(context: Context, seconds: float) -> NoReturn:
+    retry_after = max(1, math.ceil(seconds))
+    await _abort(
+        context,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        f"too many wrong passwords from you: try again in {retry_after} s",
+        ((REASON_METADATA, "locked"), ("retry-after", str(retry_after))),
+    )

@@ -6,25 +6,19 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import grpc
 import pytest
-from google.protobuf.duration_pb2 import Duration
 from grpc_health.v1 import health_pb2
 
-from keep.datastorage.main import build_service
-from keep.datastorage.settings import Settings
 from keep.datastorage.v1 import datastorage_pb2 as pb
-from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.localstack.ports import free_port
-from keep.platform.server import RunningServer, start_server
+from keep.platform.server import RunningServer
+from keep.testing.datastorage import MARKER, Client, Code, trailers
+from keep.testing.datastorage import code_of as _code_of
+from keep.testing.datastorage import start_datastorage as _start
 from keep.testing.health import health_status
 from keep.testing.redis_container import RunningRedis, redis_container
-
-# Every payload carries this marker, so the final scan can prove no plaintext reached Redis.
-MARKER = b"PLAINTEXT-MARKER-"
-Code = grpc.StatusCode
 
 
 @pytest.fixture(scope="module")
@@ -43,52 +37,11 @@ def _assert_every_key_expires_and_holds_no_plaintext(running: RunningRedis) -> N
             assert isinstance(value, bytes) and MARKER not in value, f"{key!r} holds plaintext"
 
 
-async def _start(redis_url: str, **overrides: Any) -> RunningServer:
-    settings = Settings.model_validate(
-        {"grpc_port": 0, "metrics_port": 0, "redis_url": redis_url, **overrides}
-    )
-    return await start_server(build_service(settings), grace=1)
-
-
 @pytest.fixture
 async def server(redis_server: RunningRedis) -> AsyncIterator[RunningServer]:
     running = await _start(redis_server.url)
     yield running
     await running.stop()
-
-
-class Client:
-    def __init__(self, port: int):
-        self.channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = pb_grpc.DataStorageServiceStub(self.channel)
-
-    async def create(
-        self, payload: bytes = MARKER + b"hello", ttl: int | None = None
-    ) -> pb.CreateSecretResponse:
-        request = pb.CreateSecretRequest(payload=payload)
-        if ttl is not None:
-            request.ttl.CopyFrom(Duration(seconds=ttl))
-        return await self.stub.CreateSecret(request, timeout=5)
-
-    async def reveal(self, secret_id: str, password: str) -> bytes:
-        response = await self.stub.RevealSecret(
-            pb.RevealSecretRequest(id=secret_id, password=password), timeout=5
-        )
-        return response.payload
-
-    async def status(self, secret_id: str) -> pb.GetSecretStatusResponse:
-        return await self.stub.GetSecretStatus(pb.GetSecretStatusRequest(id=secret_id), timeout=5)
-
-    async def burn(self, secret_id: str, password: str) -> None:
-        await self.stub.BurnSecret(pb.BurnSecretRequest(id=secret_id, password=password), timeout=5)
-
-
-async def _code_of(call: Any) -> Code:
-    try:
-        await call
-    except grpc.aio.AioRpcError as e:
-        return e.code()
-    return Code.OK
 
 
 async def test_create_status_reveal_once(server: RunningServer) -> None:
@@ -241,36 +194,21 @@ async def test_concurrent_correct_reveals_have_exactly_one_winner(
             await s.stop()
 
 
-async def test_lockout_after_five_failures(redis_server: RunningRedis) -> None:
+async def test_lockout_after_five_failures_is_per_client(redis_server: RunningRedis) -> None:
     server = await _start(redis_server.url, lockout_seconds=2)
-    client = Client(server.port)
+    guesser, owner = Client(server.port, "192.0.2.1"), Client(server.port, "192.0.2.2")
     try:
-        created = await client.create()
+        created = await owner.create()
         for _ in range(5):
-            assert await _code_of(client.reveal(created.id, "wrong")) is Code.PERMISSION_DENIED
-        assert (await client.status(created.id)).locked
+            assert await _code_of(guesser.reveal(created.id, "wrong")) is Code.PERMISSION_DENIED
+        assert (await guesser.status(created.id)).locked
+        assert not (await owner.status(created.id)).locked
         with pytest.raises(grpc.aio.AioRpcError) as error:
-            await client.reveal(created.id, created.password)  # even the right password waits
+            await guesser.reveal(created.id, created.password)  # even the right password waits
         assert error.value.code() is Code.RESOURCE_EXHAUSTED
-        # grpc.aio yields (key, value) tuples; the stubs describe the sync API's _Metadatum.
-        trailing: dict[str, str] = dict(tuple(m) for m in error.value.trailing_metadata() or ())  # type: ignore[misc,arg-type]
-        assert 1 <= int(trailing["retry-after"]) <= 2
+        assert 1 <= int(trailers(error.value)["retry-after"]) <= 2
         await asyncio.sleep(2.1)
-        assert await client.reveal(created.id, created.password) == MARKER + b"hello"
-    finally:
-        await server.stop()
-
-
-async def test_burn_after_too_many_failures(redis_server: RunningRedis) -> None:
-    server = await _start(redis_server.url, lockout_threshold=100, burn_threshold=3)
-    client = Client(server.port)
-    try:
-        created = await client.create()
-        for _ in range(3):
-            assert await _code_of(client.reveal(created.id, "wrong")) is Code.PERMISSION_DENIED
-        assert await _code_of(client.reveal(created.id, created.password)) is Code.NOT_FOUND
-        keys = list(redis_server.client().scan_iter(f"keep:{{{created.id}}}:*"))
-        assert keys == []
+        assert await guesser.reveal(created.id, created.password) == MARKER + b"hello"
     finally:
         await server.stop()
 

@@ -16,9 +16,11 @@ class Settings(ServiceSettings):
     redis_timeout_seconds: float = Field(default=0.4, gt=0, le=5)
     max_payload_bytes: int = Field(default=64 * 1024, ge=1, le=1024 * 1024)
     default_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
-    # Brute-force protection: LOCKOUT_THRESHOLD wrong passwords within LOCKOUT_WINDOW_SECONDS
-    # lock the id for LOCKOUT_SECONDS; BURN_THRESHOLD wrong passwords in total destroy it.
+    # Per client and secret (see README, "Brute force"): LOCKOUT_THRESHOLD wrong passwords
+    # within LOCKOUT_WINDOW_SECONDS lock that client out of that secret for LOCKOUT_SECONDS.
     lockout_threshold: int = Field(default=5, ge=1)
     lockout_window_seconds: int = Field(default=600, ge=1)
     lockout_seconds: int = Field(default=1800, ge=1)
-    burn_threshold: int = Field(default=20, ge=1)
+    # How long a read secret's tombstone lets the caller that read it repeat the same call
+    # (same idempotency key) and get the payload again, e.g. after a lost reply.
+    tombstone_seconds: int = Field(default=120, ge=1, le=3600)

@@ -1,63 +1,51 @@
-"""Secret records in Redis: atomic claim, brute-force counters, and a TTL on every key.
+"""Secret records in Redis: idempotent claim, per-client brute-force counters, a TTL on every key.
 
-Keys of one secret share a hash tag (`{id}`) so the Lua scripts stay valid on Redis Cluster.
+Every operation is safe to repeat (see scripts.py), so this module, not the Redis client,
+retries a call whose reply was lost: the repeat carries the same token and learns what the
+first run did instead of doing it again.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
+from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 
+from keep.datastorage import scripts
 from keep.datastorage.crypto import MalformedRecord, SealedRecord
 from keep.platform.redis import UNAVAILABLE_ERRORS as _UNAVAILABLE
 from keep.platform.redis import ping
 
-# Returns 1 and deletes the secret with its counters only if it still holds exactly the record
-# the caller decrypted: among concurrent correct reveals exactly one wins.
-_CLAIM = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-  return 1
-end
-return 0
-"""
+T = TypeVar("T")
 
-# Counts a wrong password. Counters never outlive the secret; nothing is written for a secret
-# that no longer exists, so no write can recreate a key without a TTL.
-_RECORD_FAILURE = """
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl <= 0 then return 'gone' end
-local window_ms, lock_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
-local lock_threshold, burn_threshold = tonumber(ARGV[3]), tonumber(ARGV[4])
-local in_window = redis.call('INCR', KEYS[2])
-if in_window == 1 then redis.call('PEXPIRE', KEYS[2], math.min(window_ms, ttl)) end
-local total = redis.call('INCR', KEYS[3])
-redis.call('PEXPIRE', KEYS[3], ttl)
-if total >= burn_threshold then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-  return 'burned'
-end
-if in_window >= lock_threshold then
-  redis.call('SET', KEYS[4], '1', 'PX', math.min(lock_ms, ttl))
-  redis.call('DEL', KEYS[2])
-  return 'locked'
-end
-return 'counted'
-"""
+# Tries per operation; with the Redis timeout this bounds an RPC to a few timeouts.
+ATTEMPTS = 3
 
 
 class StoreUnavailable(Exception):
-    """Redis did not answer in time; nothing was changed that the caller can observe."""
+    """Redis did not answer in time, even after repeating the call; the outcome is unknown."""
+
+
+class StoreFull(Exception):
+    """Redis refused a write: maxmemory reached under `noeviction`. Nothing was changed."""
 
 
 class FailureOutcome(Enum):
     COUNTED = "counted"
+    LOCKED_NOW = "locked_now"
     LOCKED = "locked"
-    BURNED = "burned"
     GONE = "gone"
+
+
+@dataclass(frozen=True)
+class Failure:
+    outcome: FailureOutcome
+    locked_for_seconds: float
 
 
 @dataclass(frozen=True)
@@ -65,30 +53,36 @@ class LockoutPolicy:
     lock_threshold: int
     window_seconds: int
     lock_seconds: int
-    burn_threshold: int
+    # How long a read secret's tombstone lets the same call be repeated.
+    tombstone_seconds: int = 120
 
 
 @dataclass(frozen=True)
 class StoredSecret:
     raw: bytes
     record: SealedRecord
+    # Seconds the asking client is still locked out of this secret.
     locked_for_seconds: float
+    # Set when the secret was already claimed: the token of the call that claimed it.
+    claimed_by: bytes | None = None
 
 
 @dataclass(frozen=True)
 class _Keys:
     secret: str
-    failures_in_window: str
-    failures_total: str
+    tombstone: str
+    failures: str
     lock: str
 
     @classmethod
-    def of(cls, secret_id: str) -> _Keys:
+    def of(cls, secret_id: str, client: str) -> _Keys:
         base = f"keep:{{{secret_id}}}"
-        return cls(f"{base}:secret", f"{base}:fails", f"{base}:fails-total", f"{base}:lock")
+        return cls(f"{base}:secret", f"{base}:read", f"{base}:c:{client}:fails",
+                   f"{base}:c:{client}:lock")  # fmt: skip
 
-    def all(self) -> list[str]:
-        return [self.secret, self.failures_in_window, self.failures_total, self.lock]
+
+# Tokens are fixed-length so the tombstone `token .. record` splits without a separator.
+TOKEN_BYTES = 16
 
 
 class SecretStore:
@@ -96,8 +90,9 @@ class SecretStore:
         self._redis = redis
         self._timeout_seconds = timeout_seconds
         self._policy = policy
-        self._claim = redis.register_script(_CLAIM)
-        self._record_failure = redis.register_script(_RECORD_FAILURE)
+        self._create = redis.register_script(scripts.CREATE)
+        self._claim = redis.register_script(scripts.CLAIM)
+        self._record_failure = redis.register_script(scripts.RECORD_FAILURE)
 
     async def ping(self) -> bool:
         return await ping(self._redis, self._timeout_seconds)
@@ -107,24 +102,25 @@ class SecretStore:
 
     async def create(self, secret_id: str, record: SealedRecord) -> bool:
         """Stores a new record; False if the id is taken (the caller draws a new one)."""
-        try:
-            created = await self._redis.set(
-                _Keys.of(secret_id).secret, record.to_bytes(), pxat=record.expires_at_ms, nx=True
-            )
-        except _UNAVAILABLE as e:
-            raise StoreUnavailable() from e
-        return bool(created)
+        keys = _Keys.of(secret_id, client="")
+        args: list[bytes | int] = [record.to_bytes(), record.expires_at_ms]
+        return bool(await _repeat(lambda: self._create(keys=[keys.secret], args=args)))
 
-    async def get(self, secret_id: str) -> StoredSecret | None:
-        keys = _Keys.of(secret_id)
-        try:
+    async def get(self, secret_id: str, client: str) -> StoredSecret | None:
+        keys = _Keys.of(secret_id, client)
+
+        async def read() -> list[bytes | int | None]:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.get(keys.secret)
                 pipe.pttl(keys.lock)
-                raw, lock_ms = await pipe.execute()
-        except _UNAVAILABLE as e:
-            raise StoreUnavailable() from e
-        if raw is None:
+                pipe.get(keys.tombstone)
+                return list(await pipe.execute())
+
+        raw, lock_ms, tombstone = await _repeat(read)
+        claimed_by = None
+        if raw is None and isinstance(tombstone, bytes) and len(tombstone) > TOKEN_BYTES:
+            claimed_by, raw = tombstone[:TOKEN_BYTES], tombstone[TOKEN_BYTES:]
+        if not isinstance(raw, bytes):
             return None
         try:
             record = SealedRecord.from_bytes(raw)
@@ -132,27 +128,41 @@ class SecretStore:
             return None
         if record.expires_at_ms <= time.time() * 1000:
             return None  # Redis expires it within milliseconds; never serve it meanwhile
-        return StoredSecret(raw, record, max(lock_ms, 0) / 1000)
+        locked_ms = lock_ms if isinstance(lock_ms, int) else 0
+        return StoredSecret(raw, record, max(locked_ms, 0) / 1000, claimed_by)
 
-    async def claim(self, secret_id: str, stored: StoredSecret) -> bool:
-        """Deletes the secret if it is still the one the caller saw; True for the one winner."""
-        try:
-            return bool(await self._claim(keys=_Keys.of(secret_id).all(), args=[stored.raw]))
-        except _UNAVAILABLE as e:
-            raise StoreUnavailable() from e
+    async def claim(self, secret_id: str, client: str, stored: StoredSecret, token: bytes) -> bool:
+        """Deletes the secret if it is still the one the caller saw; True for the one winner,
+        and again for a repeat of the winning call (same token)."""
+        keys = _Keys.of(secret_id, client)
+        args: list[bytes | int] = [stored.raw, token, self._policy.tombstone_seconds * 1000]
+        key_list = [keys.secret, keys.tombstone, keys.failures, keys.lock]
+        return bool(await _repeat(lambda: self._claim(keys=key_list, args=args)))
 
-    async def record_failure(self, secret_id: str) -> FailureOutcome:
+    async def record_failure(self, secret_id: str, client: str, token: bytes) -> Failure:
+        """Counts one wrong password of `client`, once per call `token`."""
         policy = self._policy
+        keys = _Keys.of(secret_id, client)
+        args: list[bytes | int] = [token, policy.window_seconds * 1000,
+                                   policy.lock_seconds * 1000, policy.lock_threshold]  # fmt: skip
+        outcome, locked_ms = await _repeat(
+            lambda: self._record_failure(keys=[keys.secret, keys.failures, keys.lock], args=args)
+        )
+        return Failure(FailureOutcome(_text(outcome)), int(locked_ms) / 1000)
+
+
+async def _repeat(operation: Callable[[], Awaitable[T]]) -> T:
+    """Runs an idempotent Redis operation, repeating it when its reply did not arrive."""
+    for attempt in range(ATTEMPTS):
         try:
-            outcome = await self._record_failure(
-                keys=_Keys.of(secret_id).all(),
-                args=[
-                    policy.window_seconds * 1000,
-                    policy.lock_seconds * 1000,
-                    policy.lock_threshold,
-                    policy.burn_threshold,
-                ],
-            )
+            return await operation()
+        except redis_errors.OutOfMemoryError as e:
+            raise StoreFull() from e
         except _UNAVAILABLE as e:
-            raise StoreUnavailable() from e
-        return FailureOutcome(outcome.decode() if isinstance(outcome, bytes) else outcome)
+            if attempt == ATTEMPTS - 1:
+                raise StoreUnavailable() from e
+    raise AssertionError("unreachable")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +16,9 @@ from keep.gateway.state import gateway
 MAX_PASSWORD_LENGTH = 256
 # The ratelimit descriptor whose hits are the bytes a client stores (limits.yaml).
 BYTES_ACTION = "create_bytes"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Printable ASCII only: the key goes into a protobuf string and is compared byte for byte.
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,64}")
 
 
 def remote_address(request: web.Request) -> str:
@@ -100,7 +104,30 @@ async def create(request: web.Request, payload: bytes, ttl_seconds: int) -> dict
     }
 
 
+def idempotency_key(request: web.Request) -> str:
+    """The client's `Idempotency-Key`: repeating a reveal or burn with the same key (after a
+    503) returns what the first request did if it already took effect. Optional."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if key and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            400,
+            "invalid_argument",
+            f"`{IDEMPOTENCY_HEADER}` must be 1 to 64 printable ASCII characters.",
+        )
+    return key
+
+
 async def reveal(request: web.Request, secret_id: str, password: str) -> bytes:
     check_password(password)
+    key = idempotency_key(request)
     await check_rate_limit(request, "reveal")
-    return await gateway(request).datastorage.reveal(secret_id, password)
+    return await gateway(request).datastorage.reveal(
+        secret_id, password, remote_address(request), key
+    )
+
+
+async def burn(request: web.Request, secret_id: str, password: str) -> None:
+    check_password(password)
+    key = idempotency_key(request)
+    await check_rate_limit(request, "reveal")
+    await gateway(request).datastorage.burn(secret_id, password, remote_address(request), key)

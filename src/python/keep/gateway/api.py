@@ -64,7 +64,7 @@ async def reveal_secret(request: web.Request) -> web.Response:
 @routes.get(f"/api/v1/secrets/{ID}")
 async def secret_status(request: web.Request) -> web.Response:
     secret_id = request.match_info["id"]
-    status = await gateway(request).datastorage.status(secret_id)
+    status = await gateway(request).datastorage.status(secret_id, actions.remote_address(request))
     if not status.exists:
         raise not_found()
     return web.json_response(
@@ -85,9 +85,7 @@ async def burn_secret(request: web.Request) -> web.Response:
         raise ApiError(
             400, "invalid_argument", f"Send the secret's password in the {PASSWORD_HEADER} header."
         )
-    actions.check_password(password)
-    await actions.check_rate_limit(request, "reveal")
-    await gateway(request).datastorage.burn(request.match_info["id"], password)
+    await actions.burn(request, request.match_info["id"], password)
     return web.Response(status=204)
 
 

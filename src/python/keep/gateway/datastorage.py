@@ -16,6 +16,14 @@ from keep.platform.tls import TlsFiles, client_channel
 # Room around the largest payload for the protobuf framing of a reveal's answer.
 _MESSAGE_OVERHEAD_BYTES = 4096
 
+# data-storage counts wrong passwords per client: it trusts this metadata from the gateway
+# (keep.datastorage.clients). Clients cannot set it: it is always overwritten here.
+CLIENT_ADDRESS_METADATA = "keep-client-address"
+
+
+def _client(address: str) -> tuple[tuple[str, str]]:
+    return ((CLIENT_ADDRESS_METADATA, address),)
+
 
 @dataclass(frozen=True)
 class Created:
@@ -47,22 +55,34 @@ class DataStorage:
         response = await self._stub.CreateSecret(request, timeout=self._timeout)
         return Created(response.id, response.password, response.expires_at.ToDatetime(tzinfo=UTC))
 
-    async def reveal(self, secret_id: str, password: str) -> bytes:
-        request = pb.RevealSecretRequest(id=secret_id, password=password)
-        response = await self._stub.RevealSecret(request, timeout=self._timeout)
+    async def reveal(
+        self, secret_id: str, password: str, client: str, idempotency_key: str = ""
+    ) -> bytes:
+        request = pb.RevealSecretRequest(
+            id=secret_id, password=password, idempotency_key=idempotency_key
+        )
+        response = await self._stub.RevealSecret(
+            request, timeout=self._timeout, metadata=_client(client)
+        )
         return bytes(response.payload)
 
-    async def status(self, secret_id: str) -> Status:
+    async def status(self, secret_id: str, client: str) -> Status:
         request = pb.GetSecretStatusRequest(id=secret_id)
-        response = await self._stub.GetSecretStatus(request, timeout=self._timeout)
+        response = await self._stub.GetSecretStatus(
+            request, timeout=self._timeout, metadata=_client(client)
+        )
         expires = (
             response.expires_at.ToDatetime(tzinfo=UTC) if response.HasField("expires_at") else None
         )
         return Status(response.exists, expires, response.locked)
 
-    async def burn(self, secret_id: str, password: str) -> None:
-        request = pb.BurnSecretRequest(id=secret_id, password=password)
-        await self._stub.BurnSecret(request, timeout=self._timeout)
+    async def burn(
+        self, secret_id: str, password: str, client: str, idempotency_key: str = ""
+    ) -> None:
+        request = pb.BurnSecretRequest(
+            id=secret_id, password=password, idempotency_key=idempotency_key
+        )
+        await self._stub.BurnSecret(request, timeout=self._timeout, metadata=_client(client))
 
     async def ready(self, timeout: float = 1.0) -> bool:
         try:

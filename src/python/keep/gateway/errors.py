@@ -12,6 +12,7 @@ from aiohttp import web
 # Used when data-storage locks a secret without saying for how long.
 LOCKED_RETRY_AFTER_SECONDS = 60
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+STORAGE_FULL_RETRY_AFTER_SECONDS = 60
 
 
 class ApiError(Exception):
@@ -64,27 +65,40 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ApiError:
             403,
             "wrong_password",
             "Wrong password. Check the password you were given; repeated wrong passwords lock "
-            "the secret and eventually destroy it.",
+            "you out of this secret for a while.",
         )
     if code is grpc.StatusCode.RESOURCE_EXHAUSTED and _is_message_size_limit(error):
         # gRPC's own cap on message size (data-storage's cap is below ours): not a lock.
         return ApiError(
             413, "payload_too_large", "The secret is larger than the secret store accepts."
         )
+    if code is grpc.StatusCode.RESOURCE_EXHAUSTED and _trailer(error, "keep-reason") == (
+        "storage_full"
+    ):
+        return ApiError(
+            503,
+            "storage_full",
+            "The secret store is full and cannot keep new secrets right now; revealing existing "
+            "secrets still works. Try again later.",
+            {"Retry-After": str(STORAGE_FULL_RETRY_AFTER_SECONDS)},
+        )
     if code is grpc.StatusCode.RESOURCE_EXHAUSTED:
         retry_after = _retry_after(error) or LOCKED_RETRY_AFTER_SECONDS
         return ApiError(
             429,
             "locked",
-            "Too many wrong passwords: this secret is locked for a while. Try again later with "
-            "the right password.",
+            "Too many wrong passwords from your address: you are locked out of this secret for "
+            "a while (others are not). Try again later with the right password.",
             {"Retry-After": str(retry_after)},
         )
     if code is grpc.StatusCode.UNAVAILABLE:
+        # For a reveal this may mean "outcome unknown": the secret is then still revealable,
+        # and a repeat with the same Idempotency-Key returns it if this request claimed it.
         return ApiError(
             503,
             "unavailable",
-            "The secret store is unavailable right now; try again in a few seconds.",
+            "The secret store is unavailable right now; try again in a few seconds (with the "
+            "same Idempotency-Key header, if you sent one).",
             {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
         )
     if code is grpc.StatusCode.DEADLINE_EXCEEDED:
@@ -96,20 +110,26 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ApiError:
 
 def _is_message_size_limit(error: grpc.aio.AioRpcError) -> bool:
     """gRPC says "Received/Sent message larger than max (N vs. M)"; data-storage's own
-    RESOURCE_EXHAUSTED always carries a `retry-after` trailer."""
-    return _retry_after(error) is None and "message larger than max" in (error.details() or "")
+    RESOURCE_EXHAUSTED always carries a `keep-reason` trailer."""
+    return _trailer(error, "keep-reason") is None and "message larger than max" in (
+        error.details() or ""
+    )
+
+
+def _trailer(error: grpc.aio.AioRpcError, name: str) -> str | None:
+    metadata = cast(Sequence[tuple[str, str | bytes]], error.trailing_metadata() or ())
+    for key, value in metadata:
+        if key == name:
+            return str(value)
+    return None
 
 
 def _retry_after(error: grpc.aio.AioRpcError) -> int | None:
     """data-storage puts the lock's remaining seconds in `retry-after` trailing metadata."""
-    metadata = cast(Sequence[tuple[str, str | bytes]], error.trailing_metadata() or ())
-    for key, value in metadata:
-        if key == "retry-after":
-            try:
-                return max(1, int(str(value)))
-            except ValueError:
-                return None
-    return None
+    try:
+        return max(1, int(_trailer(error, "retry-after") or ""))
+    except ValueError:
+        return None
 
 
 def error_response(error: ApiError) -> web.Response:

@@ -8,6 +8,7 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -257,13 +258,66 @@ def test_429_from_the_rate_limit_with_retry_after(stack: Stack) -> None:
     _create(stack, **{"X-Forwarded-For": f"{LIMITED}, 203.0.113.51"})
 
 
-def test_429_when_wrong_passwords_lock_the_secret(stack: Stack) -> None:
+def test_wrong_passwords_lock_out_only_the_guesser(stack: Stack) -> None:
+    """25 parallel wrong guesses from one address: that address gets 429 + Retry-After; the
+    owner, from another address, reads the secret at once."""
     created = _create(stack)
-    for _ in range(5):  # LOCKOUT_THRESHOLD
-        assert _post_password(created["url"], "guess").status == 403
-    reply = _post_password(created["url"], created["password"])
-    assert (reply.status, reply.error_code) == (429, "locked")
-    assert 1700 <= int(reply.headers["retry-after"]) <= 1800
+    guesser = {"Content-Type": "application/x-www-form-urlencoded",
+               "X-Forwarded-For": "203.0.113.66"}  # fmt: skip
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        replies = list(pool.map(
+            lambda i: request("POST", created["url"], f"guess-{i}", guesser), range(25)
+        ))  # fmt: skip
+    assert sorted(r.status for r in replies) == [403] * 5 + [429] * 20
+    for reply in (*(r for r in replies if r.status == 429),
+                  request("POST", created["url"], created["password"], guesser)):  # fmt: skip
+        assert (reply.status, reply.error_code) == (429, "locked")
+        assert 1700 <= int(reply.headers["retry-after"]) <= 1800
+    status = request("GET", f"{stack.url}/api/v1/secrets/{created['id']}",
+                     headers={"X-Forwarded-For": "203.0.113.66"})  # fmt: skip
+    assert status.json()["locked"] is True
+    owner = {"X-Forwarded-For": "198.51.100.77"}
+    assert request("GET", f"{stack.url}/api/v1/secrets/{created['id']}",
+                   headers=owner).json()["locked"] is False  # fmt: skip
+    reply = request("POST", f"{stack.url}/api/v1/secrets/{created['id']}/reveal",
+                    {"password": created["password"]}, owner)  # fmt: skip
+    assert (reply.status, reply.json()) == (200, {"secret": "some secret"})
+
+
+def test_idempotency_key_is_checked(stack: Stack) -> None:
+    created = _create(stack)
+    reply = request("POST", f"{stack.url}/api/v1/secrets/{created['id']}/reveal",
+                    {"password": created["password"]}, {"Idempotency-Key": "x" * 65})  # fmt: skip
+    assert (reply.status, reply.error_code) == (400, "invalid_argument")
+    key = {"Idempotency-Key": "reveal-1"}
+    first = request("POST", f"{stack.url}/api/v1/secrets/{created['id']}/reveal",
+                    {"password": created["password"]}, key)  # fmt: skip
+    assert (first.status, first.json()) == (200, {"secret": "some secret"})
+    # The same request repeated (e.g. after a lost reply) gets the same answer for a while
+    # (TOMBSTONE_SECONDS); another key is another reader, who finds nothing.
+    again = request("POST", f"{stack.url}/api/v1/secrets/{created['id']}/reveal",
+                    {"password": created["password"]}, key)  # fmt: skip
+    assert (again.status, again.json()) == (200, {"secret": "some secret"})
+    other = request("POST", f"{stack.url}/api/v1/secrets/{created['id']}/reveal",
+                    {"password": created["password"]}, {"Idempotency-Key": "reveal-2"})  # fmt: skip
+    assert other.status == 404
+
+
+def test_full_storage_is_503_storage_full_and_reveals_keep_working(
+    stack: Stack, redis_server: RunningRedis
+) -> None:
+    created = _create(stack)
+    redis = redis_server.client()
+    redis.config_set("maxmemory", 1)  # any write that needs memory is refused (noeviction)
+    try:
+        reply = request("POST", stack.url + "/api/v1/secrets", {"secret": "x"})
+        assert (reply.status, reply.error_code) == (503, "storage_full")
+        assert int(reply.headers["retry-after"]) > 0
+        revealed = _post_password(created["url"], created["password"])
+        assert (revealed.status, revealed.body) == (200, b"some secret")
+    finally:
+        redis.config_set("maxmemory", 0)
+    _create(stack)
 
 
 # --- slow and oversized clients ------------------------------------------------------------

@@ -22,9 +22,20 @@ _ERRORS = {
     "408": "The request body did not arrive in time.",
     "413": "The body is larger than the limit.",
     "415": "The body is not `application/json`.",
-    "429": "Too many requests (see Retry-After), or the secret is locked after wrong passwords.",
-    "503": "A backend is unavailable; retry later.",
+    "429": "Too many requests (see Retry-After), or your wrong passwords locked you out of "
+    "this secret for a while (code `locked`, see Retry-After).",
+    "503": "A backend is unavailable, or storage is full (code `storage_full`); retry later. "
+    "For a reveal or burn the outcome may be unknown: repeat it with the same Idempotency-Key.",
     "504": "A backend did not answer in time; retry.",
+}
+
+
+# Optional on reveal and burn: a repeat with the same key returns what the first request did.
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,64}$"},
 }
 
 
@@ -84,7 +95,8 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                             "in": "header",
                             "required": True,
                             "schema": {"type": "string", "minLength": 1},
-                        }
+                        },
+                        _IDEMPOTENCY_KEY,
                     ],
                     "responses": {
                         "204": {"description": "Burned."},
@@ -96,6 +108,7 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                 "parameters": [_ID],
                 "post": {
                     "operationId": "revealSecret",
+                    "parameters": [_IDEMPOTENCY_KEY],
                     "summary": "Read the secret once; it is destroyed.",
                     "requestBody": {"required": True, "content": _json("RevealRequest")},
                     "responses": {
@@ -125,6 +138,7 @@ def openapi_document(public_url: str, max_payload_bytes: int) -> dict[str, Any]:
                 "parameters": [_ID],
                 "post": {
                     "operationId": "revealSecretPlain",
+                    "parameters": [_IDEMPOTENCY_KEY],
                     "summary": 'curl -d "$password" "$url" : the body is the password.',
                     "requestBody": {
                         "required": True,

@@ -21,16 +21,18 @@ UNAVAILABLE_ERRORS = (
 )
 
 
-def connect(url: str, timeout_seconds: float) -> Redis:
-    """Every call gives up after `timeout_seconds`, with one immediate retry on a broken pooled
-    connection (e.g. after a Redis restart) and no backoff that would queue callers. Every command
-    is timed and its errors counted (keep.platform.redis_metrics)."""
+def connect(url: str, timeout_seconds: float, retries: int = 1) -> Redis:
+    """Every call gives up after `timeout_seconds`, with `retries` immediate repeats on a broken
+    pooled connection or a timeout (e.g. after a Redis restart) and no backoff that would queue
+    callers. A repeat after a timeout may run a command twice: callers whose commands are not
+    idempotent pass `retries=0` and repeat safely themselves (keep.datastorage.store). Every
+    command is timed and its errors counted (keep.platform.redis_metrics)."""
     client = Redis.from_url(
         url,
         socket_timeout=timeout_seconds,
         socket_connect_timeout=timeout_seconds,
-        retry=Retry(NoBackoff(), retries=1),
-        retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
+        retry=Retry(NoBackoff(), retries=retries),
+        retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError] if retries else [],
     )
     return observe_commands(client)
 

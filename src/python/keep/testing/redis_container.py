@@ -44,9 +44,12 @@ class RunningRedis:
 
 
 @contextmanager
-def redis_container() -> Iterator[RunningRedis]:
+def redis_container(*flags: str) -> Iterator[RunningRedis]:
+    """`flags` are redis-server options, e.g. "--maxmemory", "4mb"."""
     port = free_port()
     container = RedisContainer(REDIS_IMAGE).with_bind_ports(6379, port)
+    if flags:
+        container = container.with_command(["redis-server", *flags])
     with container:
         yield RunningRedis(container, port)
 
