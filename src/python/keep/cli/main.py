@@ -20,6 +20,7 @@ from keep.cli import envelope
 from keep.cli.client import Server
 from keep.cli.errors import ExitCode, KeepError
 from keep.cli.link import LinkError, format_fragment, parse_link
+from keep.cli.output import Output
 from keep.cli.progress import Progress
 
 DEFAULT_SERVER = "http://localhost:8080"
@@ -124,48 +125,36 @@ def get(args: argparse.Namespace, stdout: BinaryIO, err: TextIO) -> int:
                 ExitCode.USAGE,
             )
         password = getpass.getpass("Password: ", stream=err)
-    server = Server(link.base, Progress(err, args.progress), args.timeout)
-    stored = server.reveal(link.secret_id, password)
-    if link.fragment.key is None:
+    output = Output(args.output, stdout)
+    try:
+        server = Server(link.base, Progress(err, args.progress), args.timeout)
+        secret = _open(server.reveal(link.secret_id, password), link.fragment.key)
+    except BaseException:
+        output.discard()
+        raise
+    output.write(secret)
+    return ExitCode.OK
+
+
+def _open(stored: bytes, key: bytes | None) -> bytes:
+    """The plaintext of what the server returned: decrypted with the link's key, or as stored
+    for a curl link. Every failure here comes after the server deleted its copy."""
+    if key is None:
         if stored.startswith(envelope.PREFIX.encode()):
             raise KeepError(
                 "This secret is encrypted but the link has no key after #; it is now deleted "
                 "from the server. Ask the sender for the whole link.",
                 ExitCode.DAMAGED,
             )
-        secret = stored
-    else:
-        try:
-            secret = envelope.open_envelope(stored.decode("utf-8", "replace"), link.fragment.key)
-        except envelope.EnvelopeError as e:
-            raise KeepError(
-                f"{e} Nothing was decrypted, and the server has deleted its copy: ask the sender "
-                "to share it again.",
-                ExitCode.DAMAGED,
-            ) from None
-    _write_secret(args.output, secret, stdout)
-    return ExitCode.OK
-
-
-def _write_secret(path: str | None, secret: bytes, stdout: BinaryIO) -> None:
-    if path is None or path == "-":
-        stdout.write(secret)
-        stdout.flush()
-        return
+        return stored
     try:
-        # 0o600 and never over an existing file: only whoever ran `keep get` can read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as e:
-        # The server has already deleted its copy: this is the only chance to see the secret.
-        stdout.write(secret)
-        stdout.flush()
+        return envelope.open_envelope(stored.decode("utf-8", "replace"), key)
+    except envelope.EnvelopeError as e:
         raise KeepError(
-            f"Cannot write {path}: {e.strerror}. The server has deleted its copy, so the "
-            "secret was printed to stdout instead.",
-            ExitCode.FAILED,
+            f"{e} Nothing was decrypted, and the server has deleted its copy: ask the sender "
+            "to share it again.",
+            ExitCode.DAMAGED,
         ) from None
-    with os.fdopen(fd, "wb") as f:
-        f.write(secret)
 
 
 def main(

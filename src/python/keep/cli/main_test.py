@@ -85,6 +85,24 @@ def test_binary_file_with_ttl_to_an_output_file(stack: Stack, tmp_path: Path) ->
     assert stat.S_IMODE(os.stat(tmp_path / "out.bin").st_mode) == 0o600
 
 
+def test_output_file_that_exists_is_refused_before_revealing(stack: Stack, tmp_path: Path) -> None:
+    link = send(stack, b"not lost")
+    (tmp_path / "taken").write_bytes(b"mine")
+    got = keep("get", link, "-o", str(tmp_path / "taken"))
+    assert got.code == ExitCode.USAGE
+    assert "Nothing was revealed; the link still works" in got.err
+    assert (tmp_path / "taken").read_bytes() == b"mine"
+    assert keep("get", link, "-o", str(tmp_path / "new")).code == ExitCode.OK
+    assert (tmp_path / "new").read_bytes() == b"not lost"
+
+
+def test_failed_reveal_leaves_no_output_file(stack: Stack, tmp_path: Path) -> None:
+    link = send(stack, b"once")
+    assert keep("get", link).code == ExitCode.OK
+    assert keep("get", link, "-o", str(tmp_path / "out")).code == ExitCode.GONE
+    assert not (tmp_path / "out").exists()
+
+
 def test_progress_on_large_payloads(stack: Stack) -> None:
     secret = os.urandom(40_000)
     sent = keep("--server", stack.url, "--progress", "send", stdin=secret)
