@@ -12,6 +12,9 @@ import time
 from types import FrameType
 
 from keep.localstack.stack import Stack, StackError
+from keep.monitoring.local import MonitoringError
+from keep.monitoring.observe import Observed
+from keep.monitoring.tools import ToolMissing
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -21,6 +24,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="the gateway's HTTP port (0 = any free port; default 8080 or $HTTP_PORT)",
     )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="hide the services' JSON logs")
+    parser.add_argument(
+        "--observe", action="store_true",
+        help="also start Prometheus (with Keep's rules) and redis_exporter, and print their URLs",
+    )  # fmt: skip
+    parser.add_argument(
+        "--prometheus-port", type=int, default=9090, help="with --observe (0 = any free port)"
+    )
     return parser.parse_args(argv)
 
 
@@ -40,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     import subprocess
 
+    observed: Observed | None = None
     stack = Stack(
         redis_url=os.environ.get("REDIS_URL"),
         http_port=args.port,
@@ -50,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         print(f"\n  Keep is running: open {stack.url}/\n", flush=True)
         print(f"  curl -d 'some secret' {stack.url}/", flush=True)
+        if args.observe:
+            observed = Observed(
+                stack, prometheus_port=args.prometheus_port,
+                output=subprocess.DEVNULL if args.quiet else None,
+            ).start()  # fmt: skip
+            for what, url in observed.urls().items():
+                print(f"  Prometheus {what}: {url}", flush=True)
         print("  Ctrl-C stops everything.\n", flush=True)
         while True:
             for name, process in stack.processes.items():
@@ -60,11 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     except _Stop as e:
         print(f"devstack: {e}: stopping…", flush=True)
         return 0
-    except StackError as e:
+    except (StackError, MonitoringError, ToolMissing) as e:
         print(f"devstack: {e}", file=sys.stderr, flush=True)
         return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip cleanup
+        if observed is not None:
+            observed.stop()
         codes = stack.stop()
         print(f"devstack: stopped {codes}", flush=True)
 

@@ -3,6 +3,7 @@ contract, and Ctrl-C / SIGTERM stop every process it started."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -45,33 +46,40 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("stop_signal", "whole_group"),
+    ("stop_signal", "whole_group", "observe"),
     [
-        (signal.SIGINT, True),  # Ctrl-C in a terminal: the foreground process group gets it
-        (signal.SIGINT, False),
-        (signal.SIGTERM, False),  # e.g. `kill`, or an IDE's stop button
+        (signal.SIGINT, True, False),  # Ctrl-C in a terminal: the foreground process group gets it
+        (signal.SIGINT, False, False),
+        (signal.SIGTERM, False, False),  # e.g. `kill`, or an IDE's stop button
+        (signal.SIGINT, True, True),  # --observe: Prometheus and redis_exporter stop too
     ],
 )
 def test_devstack_serves_the_contract_and_stops_without_orphans(
-    stop_signal: signal.Signals, whole_group: bool
+    stop_signal: signal.Signals, whole_group: bool, observe: bool
 ) -> None:
     env = python_env({})
     env.pop("REDIS_URL", None)  # the embedded Redis
+    observe_args = ["--observe", "--prometheus-port", "0"] if observe else []
     process = subprocess.Popen(
-        [sys.executable, "-m", main.__name__, "--port", "0", "--quiet"],
+        [sys.executable, "-m", main.__name__, "--port", "0", "--quiet", *observe_args],
         env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     assert process.stdout is not None
-    url = None
+    url = prometheus = None
     deadline = time.monotonic() + 90
-    while url is None and time.monotonic() < deadline:
+    while (url is None or (observe and prometheus is None)) and time.monotonic() < deadline:
         line = process.stdout.readline()
         assert line, "devstack exited before serving"
         if found := re.search(r"open (http://localhost:\d+)/", line):
             url = found.group(1)
+        if found := re.search(r"Prometheus alerts: (http://localhost:\d+)/alerts", line):
+            prometheus = found.group(1)
     assert url is not None
     children = _descendants(process.pid)
-    assert len(children) >= 4  # redis-server, datastorage, ratelimit, gateway
+    assert len(children) >= (6 if observe else 4)  # redis-server, 3 services (+ the two watchers)
+    if observe:
+        rules = json.loads(request("GET", f"{prometheus}/api/v1/rules").body)
+        assert {g["name"] for g in rules["data"]["groups"]} >= {"keep-slo-alerts"}
 
     created = request("POST", url + "/", "some secret").json()
     first = request("POST", created["url"], created["password"])
