@@ -73,6 +73,15 @@ def test_create_page_refuses_an_empty_secret(page: Page, stack: Stack) -> None:
     expect(page.locator("#error")).to_contain_text("empty")
 
 
+def test_create_page_wants_either_text_or_a_file(page: Page, stack: Stack) -> None:
+    page.goto(stack.url + "/")
+    page.fill("#secret", "text")
+    page.set_input_files("#file", {"name": "a.txt", "mimeType": "text/plain", "buffer": b"file"})
+    page.click("#create")
+    expect(page.locator("#error")).to_contain_text("either the text or the file")
+    expect(page.locator("#result")).to_be_hidden()
+
+
 def test_create_page_says_how_much_fits_once_encrypted(page: Page, stack: Stack) -> None:
     page.goto(stack.url + "/")
     page.fill("#secret", "a" * (max_plaintext_bytes(65536) + 1))

@@ -159,6 +159,21 @@ def test_browser_link_opens_in_the_cli(stack: Stack, browser: Browser) -> None:
     assert out.getvalue().decode() == "from the browser ✓"
 
 
+def test_browser_file_opens_in_the_cli(stack: Stack, browser: Browser, tmp_path: Path) -> None:
+    data = bytes(range(256)) * 16
+    with open_page(browser) as page:
+        page.goto(stack.url + "/")
+        page.set_input_files(
+            "#file", {"name": "k.bin", "mimeType": "application/octet-stream", "buffer": data}
+        )
+        page.click("#create")
+        expect(page.locator("#result")).to_be_visible()
+        link = page.input_value("#share-url")
+    out, err = io.BytesIO(), io.StringIO()
+    assert keep(["get", link, "-o", str(tmp_path / "k.bin")], stdout=out, err=err) == 0
+    assert (tmp_path / "k.bin").read_bytes() == data
+
+
 def test_altered_key_shows_a_message_never_plaintext(stack: Stack, browser: Browser) -> None:
     with open_page(browser) as page:
         link = create_in_page(page, stack, "tamper-evident")

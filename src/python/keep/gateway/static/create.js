@@ -1,5 +1,5 @@
 "use strict";
-// The create page: encrypt in the browser (envelope.js), POST only the envelope to
+// The create page: encrypt the text or file in the browser (envelope.js), POST only the envelope to
 // /api/v1/secrets, then show one link whose #fragment holds the key and the server password.
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -16,21 +16,27 @@
     const limit = /limit is ([0-9]+) bytes/.exec(message || "");
     if (!limit) return message;
     return "The secret is too large: at most " + Envelope.maxPlaintextBytes(Number(limit[1])) +
-      " bytes (UTF-8) fit once encrypted.";
+      " bytes (of a file, or of text in UTF-8) fit once encrypted.";
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     $("error").hidden = true;
     const text = $("secret").value;
-    if (!text) {
-      showError("The secret is empty; type something to share.");
+    const file = $("file").files[0];
+    if (text && file) {
+      showError("Share either the text or the file, not both: clear one of them.");
+      return;
+    }
+    if (!text && !(file && file.size)) {
+      showError("The secret is empty; type something or choose a file to share.");
       return;
     }
     $("create").disabled = true;
     try {
+      const plaintext = file ? new Uint8Array(await file.arrayBuffer()) : new TextEncoder().encode(text);
       const key = Envelope.newKey();
-      const envelope = await Envelope.seal(new TextEncoder().encode(text), key);
+      const envelope = await Envelope.seal(plaintext, key);
       const { response, body } = await window.KeepApi.postJson("/api/v1/secrets", {
         secret: envelope, ttl_seconds: Number($("ttl").value),
       });
@@ -45,6 +51,7 @@
       $("expires-at").textContent = new Date(body.expires_at).toLocaleString();
       $("expires-at").dateTime = body.expires_at;
       $("secret").value = "";
+      $("file").value = "";
       form.hidden = true;
       $("result").hidden = false;
     } catch (e) {
