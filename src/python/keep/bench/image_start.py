@@ -19,6 +19,7 @@ from docker.models.networks import Network
 
 from keep.localstack import stack as localstack
 from keep.platform.health import wait_until_serving
+from keep.platform.waiting import wait_until
 from keep.release import docker_info
 from keep.testing.images import Running, private_network, run
 from keep.testing.redis_container import REDIS_IMAGE
@@ -28,11 +29,12 @@ GATEWAY_ENV = {"DATASTORAGE_ADDRESS": "datastorage:50051", "RATELIMIT_ADDRESS": 
 
 
 def wait_for_gateway(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not localstack.http_ready(port):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gateway on port {port} not ready after {timeout} s")
-        time.sleep(0.02)
+    wait_until(
+        lambda: localstack.http_ready(port),
+        what=f"gateway on port {port}",
+        timeout=timeout,
+        interval=0.02,
+    )
 
 
 def grpc_ready(port: int) -> Callable[[Running], object]:

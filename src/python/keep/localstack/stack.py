@@ -17,6 +17,7 @@ from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn_module, stop
 from keep.platform.health import is_serving
+from keep.platform.waiting import GaveUp, wait_until
 from keep.ratelimit import main as ratelimit_main
 
 
@@ -86,12 +87,21 @@ class Stack:
 
     def _wait(self, name: str, deadline: float, ready: Callable[[], bool]) -> None:
         process = self.processes[name]
-        while not ready():
-            if process.poll() is not None:
-                raise StackError(f"{name} exited with code {process.returncode} while starting")
-            if time.monotonic() > deadline:
-                raise StackError(f"{name} did not become ready in time")
-            time.sleep(0.1)
+
+        def exited() -> str | None:
+            code = process.poll()
+            return None if code is None else f"exited with code {code} while starting"
+
+        try:
+            wait_until(
+                ready,
+                what=name,
+                timeout=max(0.0, deadline - time.monotonic()),
+                interval=0.1,
+                gave_up=exited,
+            )
+        except (TimeoutError, GaveUp) as e:
+            raise StackError(str(e)) from None
 
     def stop(self) -> dict[str, int]:
         """Stops the gateway first (no new requests), then the backends, then Redis."""

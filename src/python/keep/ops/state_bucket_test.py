@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -18,6 +17,7 @@ from google.cloud import storage
 from keep.ops import state_bucket
 from keep.ops.cli import main
 from keep.ops.errors import ExitCode
+from keep.platform.waiting import GaveUp, wait_until
 
 PROJECT = "keep-artifacts"
 # gcp-storage-emulator puts every new bucket in "US" (it ignores the insert body's location), so
@@ -49,17 +49,23 @@ def emulator() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
-    while True:
+
+    def listening() -> bool:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError as exc:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                stderr = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"gcp-storage-emulator did not start: {stderr}") from exc
-            time.sleep(0.1)
+        except OSError:
+            return False
+        return True
+
+    def exited() -> str | None:
+        return None if proc.poll() is None else f"exited with code {proc.returncode}"
+
+    try:
+        wait_until(listening, what="gcp-storage-emulator", timeout=30, interval=0.1, gave_up=exited)
+    except (TimeoutError, GaveUp) as e:
+        proc.kill()
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{e}: {stderr}") from None
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

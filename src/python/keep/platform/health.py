@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
+
+from keep.platform.waiting import wait_until
 
 LIVENESS = "liveness"
 READINESS = "readiness"
@@ -85,9 +86,9 @@ def is_serving(address: str, service: str = READINESS, timeout: float = 1.0) -> 
 
 def wait_until_serving(address: str, service: str = READINESS, timeout: float = 30) -> float:
     """Blocks until `address` reports `service` SERVING; returns the seconds it took."""
-    started = time.monotonic()
-    while not is_serving(address, service, timeout=0.5):
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{address}: {service!r} not SERVING after {timeout} s")
-        time.sleep(0.02)
-    return time.monotonic() - started
+    return wait_until(
+        lambda: is_serving(address, service, timeout=0.5),
+        what=f"{address}: {service!r} SERVING",
+        timeout=timeout,
+        interval=0.02,
+    )
