@@ -194,3 +194,30 @@ resource "google_container_node_pool" "primary" {
     ignore_changes = [initial_node_count]
   }
 }
+
+# Emissary 3.x stores its CRDs as getambassador.io/v2 and converts the v3alpha1 objects Keep
+# applies through a conversion webhook served by the emissary-apiext pods on 8443. A private
+# cluster's control plane reaches the nodes only on 443 and 10250 (GKE's own firewall rule), so
+# without this rule every read or write of an Emissary resource fails ("conversion webhook ...
+# failed"). Chosen over an Emissary without the webhook: 3.9 is the release the edge component
+# and its schemas target (deploy/README.md). Only the control plane's /28, only to the nodes.
+resource "google_compute_firewall" "control_plane_to_webhooks" {
+  project     = var.project_id
+  name        = "${var.name}-control-plane-to-webhooks"
+  network     = var.network_id
+  direction   = "INGRESS"
+  priority    = 1000
+  description = "GKE control plane -> admission/conversion webhooks on the nodes (Emissary apiext)"
+
+  source_ranges           = [var.master_ipv4_cidr_block]
+  target_service_accounts = [google_service_account.nodes.email]
+
+  allow {
+    protocol = "tcp"
+    ports    = var.control_plane_webhook_ports
+  }
+
+  log_config {
+    metadata = "INCLUDE_ALL_METADATA"
+  }
+}

@@ -93,3 +93,9 @@ variable "deletion_protection" {
   type    = bool
   default = true
 }
+
+variable "control_plane_webhook_ports" {
+  description = "Pod ports of webhooks the control plane must call (8443: Emissary's emissary-apiext CRD conversion)."
+  type        = list(string)
+  default     = ["8443"]
+}
