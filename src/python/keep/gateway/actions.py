@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -37,9 +36,8 @@ async def check_rate_limit(request: web.Request, action: str) -> None:
 async def check_create_limits(request: web.Request, size: int) -> None:
     """A create counts once against `create` and `size` times against `create_bytes`: the
     request limit alone would let one client store limit x MAX_PAYLOAD_BYTES per window."""
-    limiter, address = gateway(request).ratelimiter, remote_address(request)
-    requests, stored = await asyncio.gather(
-        limiter.check("create", address), limiter.check(BYTES_ACTION, address, hits=size)
+    requests, stored = await gateway(request).ratelimiter.check_each(
+        remote_address(request), {"create": None, BYTES_ACTION: size}
     )
     if not requests.allowed:
         raise rate_limited(requests.retry_after_seconds)

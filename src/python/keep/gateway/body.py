@@ -27,4 +27,10 @@ async def read_body(request: web.Request, cap: int, timeout: float) -> bytes:
         raise ApiError(
             408, "request_timeout", f"The request body did not arrive within {timeout:g} seconds."
         ) from None
+    except web.RequestPayloadError:
+        # aiohttp decodes Content-Encoding and chunked framing while we read: a body that
+        # does not decode (e.g. `Content-Encoding: gzip` on plain bytes) is the client's error.
+        raise ApiError(
+            400, "invalid_body", "The request body could not be decoded (Content-Encoding)."
+        ) from None
     return b"".join(chunks)

@@ -4,6 +4,7 @@ headers, and browsers cannot create or reveal on behalf of another site."""
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import socket
 import subprocess
@@ -128,6 +129,20 @@ def test_binary_password_to_the_curl_url(stack: Stack, password: bytes) -> None:
     created = _create(stack)
     assert _check(request("POST", created["url"], password)).status in (400, 403)
     _check(request("POST", created["url"], created["password"]), 200)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("path", ["/", "/api/v1/secrets", "/AAAAAAAAAAAAAAAAAAAAAA"])
+def test_body_that_does_not_decode_is_400(stack: Stack, encoding: str, path: str) -> None:
+    headers = {"Content-Encoding": encoding, "Content-Type": "application/json"}
+    reply = _check(request("POST", stack.url + path, b"not compressed", headers), 400)
+    assert reply.error_code == "invalid_body"
+
+
+def test_compressed_body_is_capped_after_decoding(stack: Stack) -> None:
+    bomb = gzip.compress(b"x" * (10 * 1024 * 1024))  # 10 MiB in about 10 KiB
+    reply = request("POST", stack.url + "/", bomb, {"Content-Encoding": "gzip"})
+    assert _check(reply, 413).error_code == "payload_too_large"
 
 
 # --- headers -------------------------------------------------------------------------------
