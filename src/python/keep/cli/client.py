@@ -37,9 +37,13 @@ class Reply:
             return str(data["error"].get("message", ""))
         return ""
 
-    def retry_after(self) -> str:
+    def message_with_retry(self, fallback: str) -> str:
+        """The server's message, plus when to retry if it sent Retry-After and did not say."""
+        message = self.error_message() or fallback
         value = self.headers.get("Retry-After", "")
-        return f" Try again in {value} seconds." if value.isdigit() else ""
+        if value.isdigit() and f"{value} second" not in message:
+            message += f" Try again in {value} seconds."
+        return message
 
 
 class Server:
@@ -141,12 +145,11 @@ class Server:
         if reply.status == 413:
             return KeepError(_too_large(said), ExitCode.TOO_LARGE)
         if reply.status == 429:
-            return KeepError((said or "Too many requests.") + reply.retry_after(), ExitCode.DENIED)
+            return KeepError(reply.message_with_retry("Too many requests."), ExitCode.DENIED)
         if reply.status >= 500:
             return KeepError(
                 f"The Keep server failed (HTTP {reply.status}): "
-                + (said or "no details.")
-                + reply.retry_after(),
+                + reply.message_with_retry("no details."),
                 ExitCode.UNAVAILABLE,
             )
         if said:
