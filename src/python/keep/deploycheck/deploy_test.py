@@ -111,7 +111,7 @@ def test_images_map_to_build_targets(env: str) -> None:
 
 @pytest.mark.parametrize("env", OVERLAYS)
 def test_env_vars_are_settings_fields(env: str) -> None:
-    _assert_none(policy.check_settings_env(render_overlay(env), ROOT))
+    _assert_none(policy.check_settings_env(render_overlay(env)))
 
 
 def test_prod_is_stricter_than_dev() -> None:

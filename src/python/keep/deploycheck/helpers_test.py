@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,48 +11,6 @@ from keep.deploycheck import policy
 from keep.deploycheck.argo import TemplateError, expand_applicationset
 from keep.deploycheck.render import render_overlay
 from keep.deploycheck.schemas import validate_object
-from keep.deploycheck.settings_ast import SettingsParseError, settings_env_vars
-
-
-def _write(root: Path, rel: str, text: str) -> None:
-    p = root / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(text)
-
-
-def test_settings_fields_follow_keep_base_classes(tmp_path: Path) -> None:
-    _write(
-        tmp_path,
-        "src/python/keep/platform/settings.py",
-        (
-            "from pydantic_settings import BaseSettings\n"
-            "class ServiceSettings(BaseSettings):\n"
-            "    log_level: str = 'INFO'\n    metrics_port: int = 9100\n    shutdown_grace_seconds: float = 20\n"
-        ),
-    )
-    _write(
-        tmp_path,
-        "src/python/keep/fake/settings.py",
-        (
-            "from typing import ClassVar\n"
-            "from keep.platform.settings import ServiceSettings\n"
-            "class Settings(ServiceSettings):\n"
-            "    grpc_port: int = 50051\n    redis_url: str = 'redis://localhost:6379/0'\n"
-            "    VERSION: ClassVar[str] = 'x'\n"
-        ),
-    )
-    assert settings_env_vars(tmp_path, "fake") == {
-        "LOG_LEVEL",
-        "METRICS_PORT",
-        "SHUTDOWN_GRACE_SECONDS",
-        "GRPC_PORT",
-        "REDIS_URL",
-    }
-
-
-def test_settings_missing_file_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SettingsParseError, match="is missing"):
-        settings_env_vars(tmp_path, "nothere")
 
 
 def _deployment(name: str = "datastorage") -> dict[str, Any]:

@@ -14,7 +14,7 @@ import yaml
 from keep.deploycheck import contract
 from keep.deploycheck.render import object_id
 from keep.deploycheck.schemas import validate_limits
-from keep.deploycheck.settings_ast import SettingsParseError, settings_env_vars
+from keep.deploycheck.settings_env import service_env_vars
 
 Obj = dict[str, Any]
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
@@ -453,7 +453,7 @@ def secret_refs(objs: Sequence[Obj]) -> set[str]:
     return refs
 
 
-def check_settings_env(objs: Sequence[Obj], root: Path) -> list[str]:
+def check_settings_env(objs: Sequence[Obj]) -> list[str]:
     """Env vars set on each service container are fields of keep.<svc>.settings.Settings. A var that is
     not a field is allowed only as a helper referenced as $(VAR) by another var of the container."""
     problems = []
@@ -461,11 +461,7 @@ def check_settings_env(objs: Sequence[Obj], root: Path) -> list[str]:
         for c in _containers(w):
             if c["name"] not in contract.SERVICES:
                 continue
-            try:
-                fields = settings_env_vars(root, c["name"])
-            except SettingsParseError as e:
-                problems.append(f"{object_id(w)}: {e}")
-                continue
+            fields = service_env_vars(c["name"])
             env = container_env(objs, w, c)
             referenced = {
                 m
