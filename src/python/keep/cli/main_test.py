@@ -191,3 +191,24 @@ def test_damaged_link_is_refused_before_contacting_the_server(stack: Stack) -> N
 def test_opens_a_curl_link(stack: Stack) -> None:
     created = request("POST", stack.url + "/", "made with curl").json()
     assert keep("get", created["share_url"]).out == b"made with curl"
+
+
+def test_link_without_password_and_no_terminal(stack: Stack) -> None:
+    link = send(stack, b"typed password")
+    keyed_only = link.rsplit(".", 1)[0]  # url#k1.KEY: the password travels separately
+    got = keep("get", keyed_only)
+    assert got.code == ExitCode.USAGE
+    assert "no password after #" in got.err
+    assert keep("get", link).out == b"typed password"
+
+
+def test_usage_errors(tmp_path: Path, stack: Stack) -> None:
+    missing = keep("--server", stack.url, "send", str(tmp_path / "missing"))
+    assert missing.code == ExitCode.USAGE and "Cannot read" in missing.err
+    empty = keep("--server", stack.url, "send", stdin=b"")
+    assert empty.code == ExitCode.USAGE and "empty" in empty.err
+    with pytest.raises(SystemExit) as bad_ttl:
+        keep("send", "--ttl", "soon")
+    assert bad_ttl.value.code == ExitCode.USAGE
+    short_ttl = keep("--server", stack.url, "send", "--ttl", "5s", stdin=b"x")
+    assert short_ttl.code == ExitCode.FAILED and "ttl_seconds" in short_ttl.err
