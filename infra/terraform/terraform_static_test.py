@@ -4,10 +4,13 @@ invariants the design relies on)."""
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tfconfig import (
@@ -18,15 +21,24 @@ from tfconfig import (
     all_tf_files,
     block,
     load_dir,
+    module_dirs,
     one,
     parse_tf,
     resources,
     the,
 )
 
-EXPECTED_MODULES = {"network", "gke", "edge", "artifact-registry", "memorystore", "state", "vault"}
+EXPECTED_MODULES = {
+    "network",
+    "gke",
+    "edge",
+    "environment",
+    "artifact-registry",
+    "memorystore",
+    "state",
+    "vault",
+}
 STATE_BUCKET = "keep-artifacts-tfstate"
-STATE_SA = "terraform-state@keep-artifacts.iam.gserviceaccount.com"
 
 
 # --------------------------------------------------------------------------- layout & pins
@@ -85,36 +97,38 @@ def test_roots_use_gcs_backend_with_distinct_prefixes() -> None:
         gcs = backend["gcs"]
         assert one(gcs["bucket"]) == STATE_BUCKET
         prefixes.append(one(gcs["prefix"]))
-        if name != "bootstrap":
-            assert one(gcs["impersonate_service_account"]) == STATE_SA
+        # Credentials come from the token in GOOGLE_OAUTH_ACCESS_TOKEN: the root's own state
+        # account (apply) or its read-only plan account, never one account shared by all roots.
+        assert "impersonate_service_account" not in gcs, name
     assert len(set(prefixes)) == len(prefixes)
 
 
 def test_every_module_is_used_by_a_root() -> None:
     used: set[str] = set()
     for path in ROOTS.values():
-        for mod in load_dir(path)["module"].values():
-            source = one(mod["source"])
-            target = (path / source).resolve()
-            assert target.is_dir(), f"{source} does not exist"
+        for target in module_dirs(path)[1:]:
+            assert target.is_dir(), f"{target} does not exist"
             assert target.parent == MODULES.resolve()
             used.add(target.name)
     assert used == EXPECTED_MODULES
 
 
 def test_module_arguments_are_declared_variables() -> None:
-    for path in ROOTS.values():
-        for name, mod in load_dir(path)["module"].items():
-            target = (path / one(mod["source"])).resolve()
-            declared = set(load_dir(target)["variable"])
-            passed = {
-                k for k in mod if not k.startswith("__") and k not in {"source", "depends_on"}
-            }
-            assert passed <= declared, f"{path.name}/{name}: unknown arguments {passed - declared}"
-            required = {
-                v for v, body in load_dir(target)["variable"].items() if "default" not in body
-            }
-            assert required <= passed, f"{path.name}/{name}: missing arguments {required - passed}"
+    for root in ROOTS.values():
+        for path in module_dirs(root):
+            for name, mod in load_dir(path)["module"].items():
+                target = (path / one(mod["source"])).resolve()
+                declared = set(load_dir(target)["variable"])
+                passed = {
+                    k
+                    for k in mod
+                    if not k.startswith("__") and k not in {"source", "depends_on", "for_each"}
+                }
+                assert passed <= declared, f"{path.name}/{name}: unknown {passed - declared}"
+                required = {
+                    v for v, body in load_dir(target)["variable"].items() if "default" not in body
+                }
+                assert required <= passed, f"{path.name}/{name}: missing {required - passed}"
 
 
 def test_terraform_fmt_clean() -> None:
@@ -136,7 +150,8 @@ def test_no_long_lived_keys_anywhere() -> None:
         text = tf.read_text()
         assert "google_service_account_key" not in text, tf
         assert not re.search(r"\bcredentials\s*=", text), f"{tf}: no credentials/key files"
-        assert ".json" not in text, f"{tf}: looks like a key file reference"
+        for ref in re.findall(r"[\w./-]+\.json", text):
+            assert ref.endswith("deployer_permissions.json"), f"{tf}: {ref} looks like a key file"
         assert not re.search(r'"roles/(owner|editor|viewer)"', text), f"{tf}: primitive role"
 
 
@@ -148,7 +163,11 @@ def test_google_provider_uses_vault_issued_token(root: str) -> None:
     match = re.fullmatch(r'\$\{data\.vault_generic_secret\.(\w+)\.data\["token"\]\}', token)
     assert match, f"{root}: google provider must take access_token from Vault, got {token!r}"
     data = cfg["data"][("vault_generic_secret", match.group(1))]
-    assert one(data["path"]) == f"gcp/impersonated-account/terraform-{root}/token"
+    assert one(data["path"]) == "gcp/impersonated-account/${var.deployer_account}/token"
+    # The account is this root's apply account or its read-only plan account, nothing else.
+    validation = one(cfg["variable"]["deployer_account"]["validation"])
+    assert f'["terraform-{root}", "terraform-{root}-plan"]' in one(validation["condition"])
+    assert one(cfg["variable"]["deployer_account"]["default"]) == f"terraform-{root}"
     assert "vault" in cfg["provider"]
     for forbidden in ("credentials", "impersonate_service_account"):
         assert forbidden not in google
@@ -169,30 +188,23 @@ def test_vault_module_engine_and_impersonation() -> None:
     assert one(load_dir(path)["variable"]["token_ttl_seconds"]["default"]) <= 3600
     account = the(path, "vault_gcp_secret_impersonated_account")
     assert one(account["token_scopes"]) == "https://www.googleapis.com/auth/cloud-platform"
+    assert one(account["for_each"]) == "${local.accounts}"
     creator = the(path, "google_service_account_iam_member")
+    assert one(creator["for_each"]) == "${local.accounts}"
     assert one(creator["role"]) == "roles/iam.serviceAccountTokenCreator"
     assert one(creator["member"]) == "${var.vault_principal}"
-    policy = the(path, "vault_policy")
-    assert '/impersonated-account/${each.key}/token"' in one(policy["policy"])
 
 
-def test_github_actions_log_in_to_vault_with_oidc_and_apply_needs_the_environment() -> None:
-    path = MODULES / "vault"
-    backend = the(path, "vault_jwt_auth_backend")
-    assert one(backend["oidc_discovery_url"]) == "https://token.actions.githubusercontent.com"
-    assert one(backend["bound_issuer"]) == "https://token.actions.githubusercontent.com"
-    roles = one(the(path, "vault_jwt_auth_backend_role")["for_each"])
-    assert set(roles) == {"plan", "apply"}
-    assert roles["apply"]["sub"] == "repo:${var.github_repository}:environment:production"
+def test_the_workflow_uses_the_per_root_vault_roles() -> None:
     workflow = (TF_ROOT.parents[1] / ".github" / "workflows" / "terraform.yml").read_text()
-    for role in ("keep-terraform-plan", "keep-terraform-apply"):
-        assert f"role: {role}" in workflow, role
+    for mode in ("plan", "apply"):
+        assert f"role: keep-terraform-{mode}-${{{{ matrix.root }}}}" in workflow, mode
+    assert "jwtGithubAudience: https://github.com/keep-dev" in workflow
 
 
 def test_deployers_match_env_roots() -> None:
-    text = (ROOTS["bootstrap"] / "main.tf").read_text()
-    for name in ("terraform-shared", "terraform-dev", "terraform-prod"):
-        assert re.search(rf"^\s*{name}\s*=", text, re.M), name
+    permissions = json.loads((ROOTS["bootstrap"] / "deployer_permissions.json").read_text())
+    assert set(permissions["roots"]) == set(ROOTS) - {"bootstrap"}
 
 
 # --------------------------------------------------------------------------- network
@@ -214,17 +226,20 @@ def test_network_secondary_ranges_and_nat() -> None:
     assert one(one(nat["subnetwork"])["name"]) == "${google_compute_subnetwork.nodes.id}"
 
 
-def test_env_cidrs_do_not_overlap() -> None:
-    import ipaddress
+def _environment(env: str) -> dict[str, Any]:
+    module: dict[str, Any] = load_dir(ROOTS[env])["module"]["environment"]
+    return module
 
-    nets = []
+
+def test_env_cidrs_do_not_overlap() -> None:
+    nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
     for env in ("dev", "prod"):
-        net = load_dir(ROOTS[env])["module"]["network"]
-        gke = load_dir(ROOTS[env])["module"]["gke"]
-        for key in ("nodes_cidr", "pods_cidr", "services_cidr"):
-            nets.append(ipaddress.ip_network(one(net[key])))
-        nets.append(ipaddress.ip_network(one(gke["master_ipv4_cidr_block"])))
-        assert ipaddress.ip_network(one(gke["master_ipv4_cidr_block"])).prefixlen == 28
+        cidrs = one(_environment(env)["cidrs"])
+        assert set(cidrs) == {"nodes", "pods", "services", "master"}
+        nets.extend(ipaddress.ip_network(c) for c in cidrs.values())
+        assert ipaddress.ip_network(cidrs["master"]).prefixlen == 28
+    memorystore = one(_environment("prod")["memorystore"])
+    nets.append(ipaddress.ip_network(memorystore["reserved_ip_range"]))
     for i, a in enumerate(nets):
         for b in nets[i + 1 :]:
             assert not a.overlaps(b), f"{a} overlaps {b}"
@@ -252,11 +267,15 @@ def test_gke_cluster_invariants() -> None:
     assert one(cert["issue_client_certificate"]) is False
 
 
-def test_gke_envs_are_regional() -> None:
+def test_env_roots_only_call_the_environment_module() -> None:
     for env in ("dev", "prod"):
         cfg = load_dir(ROOTS[env])
-        assert one(cfg["module"]["gke"]["region"]) == "${local.region}"
-        assert re.search(r'region\s*=\s*"europe-west1"\n', (ROOTS[env] / "main.tf").read_text())
+        assert set(cfg["module"]) == {"environment"}
+        assert one(_environment(env)["env"]) == env
+        assert one(_environment(env)["region"]) == "europe-west1"
+        assert cfg["resource"] == {}
+    gke = load_dir(MODULES / "environment")["module"]["gke"]
+    assert one(gke["region"]) == "${var.region}"
 
 
 def test_gke_separate_node_pool() -> None:
@@ -308,10 +327,8 @@ def test_gke_node_service_account_least_privilege() -> None:
 def test_edge_static_ip_names() -> None:
     addr = the(MODULES / "edge", "google_compute_global_address")
     assert one(addr["name"]) == "${var.name}"
-    for env in ("dev", "prod"):
-        edge = load_dir(ROOTS[env])["module"]["edge"]
-        assert one(edge["name"]) == "keep-${local.env}-ip"
-        assert f'env     = "{env}"' in (ROOTS[env] / "main.tf").read_text()
+    edge = load_dir(MODULES / "environment")["module"]["edge"]
+    assert one(edge["name"]) == "keep-${var.env}-ip"
 
 
 # --------------------------------------------------------------------------- artifact registry
@@ -333,20 +350,19 @@ def test_ci_push_via_workload_identity_federation() -> None:
     path = MODULES / "artifact-registry"
     provider = the(path, "google_iam_workload_identity_pool_provider")
     assert one(provider["attribute_condition"]) == (
+        "assertion.repository_id == '${var.github_repository_id}' && "
         "assertion.repository == '${var.github_repository}' && "
         "assertion.sub == 'repo:${var.github_repository}:ref:${var.push_ref}'"
     )
     assert (
         one(block(provider, "oidc")["issuer_uri"]) == "https://token.actions.githubusercontent.com"
     )
-    assert one(load_dir(path)["variable"]["github_repository"]["default"]) == "keep-dev/keep"
-    assert (
-        one(load_dir(ROOTS["shared"])["module"]["artifact_registry"]["github_repository"])
-        == "keep-dev/keep"
-    )
+    shared = load_dir(ROOTS["shared"])["module"]["artifact_registry"]
+    assert one(shared["github_repository"]) == "keep-dev/keep"
+    assert one(shared["github_repository_id"]) == "${var.github_repository_id}"
     wif = resources(path, "google_service_account_iam_member")["ci_push_wif"]
     assert one(wif["role"]) == "roles/iam.workloadIdentityUser"
-    assert one(wif["member"]).endswith("/attribute.repository/${var.github_repository}")
+    assert one(wif["member"]).endswith("/attribute.repository_id/${var.github_repository_id}")
     assert one(wif["member"]).startswith("principalSet://iam.googleapis.com/")
     writer = resources(path, "google_artifact_registry_repository_iam_member")["ci_push_writer"]
     assert one(writer["role"]) == "roles/artifactregistry.writer"
@@ -355,20 +371,23 @@ def test_ci_push_via_workload_identity_federation() -> None:
 # --------------------------------------------------------------------------- memorystore
 
 
-def test_memorystore_prod_only_and_hardened() -> None:
+def test_memorystore_prod_only_hardened_and_persistent() -> None:
     redis = the(MODULES / "memorystore", "google_redis_instance")
     assert one(redis["tier"]) == "STANDARD_HA"
     assert one(redis["auth_enabled"]) is True
     assert one(redis["transit_encryption_mode"]) == "SERVER_AUTHENTICATION"
-    assert "memorystore" in load_dir(ROOTS["prod"])["module"]
-    assert "memorystore" not in load_dir(ROOTS["dev"])["module"]
+    persistence = block(redis, "persistence_config")
+    assert one(persistence["persistence_mode"]) == "RDB"
+    assert one(persistence["rdb_snapshot_period"]) == "${var.rdb_snapshot_period}"
+    assert "memorystore" in _environment("prod")
+    assert "memorystore" not in _environment("dev")
 
 
 # --------------------------------------------------------------------------- state
 
 
 def test_prod_network_policy_allows_exactly_the_memorystore_range() -> None:
-    reserved = one(load_dir(ROOTS["prod"])["module"]["memorystore"]["reserved_ip_range"])
+    reserved = one(_environment("prod")["memorystore"])["reserved_ip_range"]
     patch = TF_ROOT.parents[1] / "deploy/kustomize/overlays/prod/app/patches/memorystore-cidr.yaml"
     assert f"cidr: {reserved}" in patch.read_text()
 
@@ -382,17 +401,6 @@ def test_state_bucket_settings() -> None:
     assert one(block(bucket, "lifecycle")["prevent_destroy"]) is True
 
 
-def test_state_service_account_condition() -> None:
-    binding = the(MODULES / "state", "google_project_iam_member")
-    assert one(binding["role"]) == "roles/storage.objectAdmin"
-    assert one(binding["member"]) == "serviceAccount:${google_service_account.state.email}"
-    cond = block(binding, "condition")
-    assert (
-        one(cond["expression"])
-        == 'resource.name.startsWith("projects/_/buckets/${google_storage_bucket.state.name}")'
-    )
-
-
 def test_bootstrap_adopts_the_keepctl_bucket() -> None:
     cfg = load_dir(ROOTS["bootstrap"])
     imports = cfg["import"]
@@ -400,7 +408,9 @@ def test_bootstrap_adopts_the_keepctl_bucket() -> None:
     assert one(imports[0]["to"]) == "${module.state.google_storage_bucket.state}"
     assert one(imports[0]["id"]) == STATE_BUCKET
     assert one(cfg["module"]["state"]["bucket_name"]) == "${local.state_bucket}"
-    assert f'state_bucket = "{STATE_BUCKET}"' in (ROOTS["bootstrap"] / "main.tf").read_text()
+    assert re.search(
+        rf'state_bucket\s*=\s*"{STATE_BUCKET}"', (ROOTS["bootstrap"] / "main.tf").read_text()
+    )
 
 
 # --------------------------------------------------------------------------- checkov hygiene

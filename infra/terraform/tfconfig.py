@@ -122,20 +122,21 @@ def all_tf_dirs() -> list[Path]:
     return sorted({p.parent for p in all_tf_files()})
 
 
-def module_dirs(root: Path) -> list[Path]:
-    """root and every module it calls, transitively (local sources only)."""
+def module_dirs(root: Path, *, active_only: bool = False) -> list[Path]:
+    """root and every module it calls, transitively (local sources only).
+
+    active_only: leave out module calls switched off for this root, i.e. a call with
+    `for_each = var.X == null ? {} : ...` whose caller did not pass X (dev's memorystore)."""
     seen: list[Path] = []
-    todo = [root.resolve()]
+    todo: list[tuple[Path, set[str] | None]] = [(root.resolve(), None)]
     while todo:
-        path = todo.pop()
+        path, given = todo.pop()
         if path in seen:
             continue
         seen.append(path)
         for mod in load_dir(path)["module"].values():
-            todo.append((path / one(mod["source"])).resolve())
+            switch = re.search(r"var\.(\w+) == null \? \{\}", str(one(mod.get("for_each", ""))))
+            if active_only and given is not None and switch and switch.group(1) not in given:
+                continue
+            todo.append(((path / one(mod["source"])).resolve(), set(mod)))
     return seen
-
-
-def resource_types(root: Path) -> set[str]:
-    """Every resource type a root creates, through all the modules it calls."""
-    return {rtype for path in module_dirs(root) for (rtype, _) in load_dir(path)["resource"]}

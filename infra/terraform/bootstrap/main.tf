@@ -1,33 +1,33 @@
 locals {
-  region       = "europe-west1"
-  state_bucket = "keep-artifacts-tfstate"
+  region        = "europe-west1"
+  state_bucket  = "keep-artifacts-tfstate"
+  state_project = "keep-artifacts"
 
-  env_roles = [
-    "roles/container.admin",
-    "roles/compute.networkAdmin",
-    "roles/iam.serviceAccountAdmin",
-    "roles/iam.serviceAccountUser",
-    "roles/resourcemanager.projectIamAdmin",
-  ]
+  # resource type -> API, apply roles, plan roles (with sources), and what each root creates:
+  # the single place deployer permissions come from (deployer_permissions_test.py checks it
+  # against the resource types the roots really use).
+  permissions = jsondecode(file("${path.module}/deployer_permissions.json"))
+  types       = local.permissions.resource_types
+  roots       = local.permissions.roots
 
-  deployers = {
-    terraform-shared = {
-      project = "keep-artifacts"
-      roles = [
-        "roles/artifactregistry.admin",
-        "roles/iam.workloadIdentityPoolAdmin",
-        "roles/iam.serviceAccountAdmin",
-      ]
-    }
-    terraform-dev = {
-      project = "keep-dev"
-      roles   = local.env_roles
-    }
-    terraform-prod = {
-      project = "keep-prod"
-      roles   = concat(local.env_roles, ["roles/redis.admin"])
-    }
+  apply_roles = {
+    for name, r in local.roots : name => sort(distinct(flatten([for t in r.resource_types : local.types[t].apply])))
   }
+  plan_roles = {
+    for name, r in local.roots : name => sort(distinct(flatten([for t in r.resource_types : local.types[t].plan])))
+  }
+  # Resources a root creates in another project (dev/prod: their nodes' reader binding on the
+  # shared repository). Plans read them with these project roles there; the apply side is granted
+  # on the repository alone by the shared root (repository_admins), never project-wide.
+  plan_roles_elsewhere = merge([
+    for name, r in local.roots : {
+      for project, types in r.elsewhere : "${name}/${project}" => {
+        root    = name
+        project = project
+        roles   = sort(distinct(flatten([for t in types : local.types[t].plan])))
+      }
+    }
+  ]...)
 }
 
 module "vault" {
@@ -35,16 +35,33 @@ module "vault" {
 
   mount_path      = "gcp"
   vault_principal = var.vault_principal
-  deployers       = local.deployers
+  deployers = {
+    for name, r in local.roots : name => {
+      project     = r.project
+      apply_roles = local.apply_roles[name]
+      plan_roles  = local.plan_roles[name]
+    }
+  }
+  plan_roles_elsewhere = local.plan_roles_elsewhere
+  state_accounts       = module.state.state_accounts
+  github_repository    = var.github_repository
+  github_repository_id = var.github_repository_id
+
+  depends_on = [google_project_service.enabled]
 }
 
 module "state" {
   source = "../modules/state"
 
-  project_id    = "keep-artifacts"
-  bucket_name   = local.state_bucket
-  location      = local.region
-  impersonators = [for email in values(module.vault.deployer_emails) : "serviceAccount:${email}"]
+  project_id  = local.state_project
+  bucket_name = local.state_bucket
+  location    = local.region
+  prefixes    = { for name, r in local.roots : name => r.state_prefix }
+  plan_readers = {
+    for name, email in module.vault.plan_emails : name => "serviceAccount:${email}"
+  }
+
+  depends_on = [google_project_service.enabled]
 }
 
 # Adopt the bucket that keepctl created.

@@ -6,6 +6,10 @@ output "deployer_emails" {
   value = module.vault.deployer_emails
 }
 
-output "state_service_account" {
-  value = module.state.state_service_account
+output "state_accounts" {
+  value = module.state.state_accounts
+}
+
+output "enabled_apis" {
+  value = local.apis
 }

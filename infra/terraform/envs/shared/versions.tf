@@ -12,11 +12,11 @@ terraform {
     }
   }
 
-  # Credentials: GOOGLE_OAUTH_ACCESS_TOKEN (eval "$(keepctl gcp-token --account terraform-shared --export)"),
-  # then the backend impersonates the state account, whose access is limited to this bucket.
+  # Credentials: GOOGLE_OAUTH_ACCESS_TOKEN of the root's state account for apply
+  # (eval "$(keepctl gcp-token --account tfstate-shared --export)"), or of the read-only plan
+  # account for plans; each may touch objects under "shared/" only.
   backend "gcs" {
-    bucket                      = "keep-artifacts-tfstate"
-    prefix                      = "shared"
-    impersonate_service_account = "terraform-state@keep-artifacts.iam.gserviceaccount.com"
+    bucket = "keep-artifacts-tfstate"
+    prefix = "shared"
   }
 }

@@ -51,22 +51,24 @@ resource "google_iam_workload_identity_pool" "github" {
 }
 
 resource "google_iam_workload_identity_pool_provider" "github" {
-  #checkov:skip=CKV_GCP_125:False positive: checkov does not resolve var.github_repository inside the module; the condition pins assertion.repository and assertion.sub to repo:keep-dev/keep:ref:refs/heads/main (asserted by terraform_static_test.py).
+  #checkov:skip=CKV_GCP_125:False positive: checkov does not resolve the variables inside the module; the condition pins assertion.repository_id, assertion.repository and assertion.sub to repo:keep-dev/keep:ref:refs/heads/main (asserted by terraform_static_test.py).
   project                            = var.project_id
   workload_identity_pool_id          = google_iam_workload_identity_pool.github.workload_identity_pool_id
   workload_identity_pool_provider_id = "github-actions"
   display_name                       = "GitHub Actions OIDC"
 
   attribute_mapping = {
-    "google.subject"       = "assertion.sub"
-    "attribute.repository" = "assertion.repository"
-    "attribute.ref"        = "assertion.ref"
-    "attribute.actor"      = "assertion.actor"
+    "google.subject"          = "assertion.sub"
+    "attribute.repository"    = "assertion.repository"
+    "attribute.repository_id" = "assertion.repository_id"
+    "attribute.ref"           = "assertion.ref"
+    "attribute.actor"         = "assertion.actor"
   }
 
   # Only tokens minted for workflows of this one repository on the push ref are accepted at all
-  # (sub = repo:<owner>/<name>:ref:<ref>; pull requests and forks get no token).
-  attribute_condition = "assertion.repository == '${var.github_repository}' && assertion.sub == 'repo:${var.github_repository}:ref:${var.push_ref}'"
+  # (sub = repo:<owner>/<name>:ref:<ref>; pull requests and forks get no token). The numeric id
+  # is pinned too: a name can be taken over after a rename or deletion, an id cannot.
+  attribute_condition = "assertion.repository_id == '${var.github_repository_id}' && assertion.repository == '${var.github_repository}' && assertion.sub == 'repo:${var.github_repository}:ref:${var.push_ref}'"
 
   oidc {
     issuer_uri = "https://token.actions.githubusercontent.com"
@@ -82,7 +84,7 @@ resource "google_service_account" "ci_push" {
 resource "google_service_account_iam_member" "ci_push_wif" {
   service_account_id = google_service_account.ci_push.name
   role               = "roles/iam.workloadIdentityUser"
-  member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository/${var.github_repository}"
+  member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository_id/${var.github_repository_id}"
 }
 
 resource "google_artifact_registry_repository_iam_member" "ci_push_writer" {

@@ -19,6 +19,11 @@ variable "github_repository" {
   default     = "keep-dev/keep"
 }
 
+variable "github_repository_id" {
+  description = "Numeric id of that repository (the OIDC token's repository_id claim)."
+  type        = string
+}
+
 variable "push_ref" {
   description = "Git ref whose workflows may impersonate the push account."
   type        = string

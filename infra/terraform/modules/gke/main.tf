@@ -100,8 +100,12 @@ resource "google_container_cluster" "this" {
     }
   }
 
-  authenticator_groups_config {
-    security_group = "gke-security-groups@example.com"
+  # Google Groups for RBAC only when the organisation has set up its gke-security-groups group.
+  dynamic "authenticator_groups_config" {
+    for_each = var.rbac_security_group == null ? [] : [var.rbac_security_group]
+    content {
+      security_group = authenticator_groups_config.value
+    }
   }
 
   logging_service    = "logging.googleapis.com/kubernetes"

@@ -99,3 +99,13 @@ variable "control_plane_webhook_ports" {
   type        = list(string)
   default     = ["8443"]
 }
+
+variable "rbac_security_group" {
+  description = "Google Groups for RBAC: the organisation's gke-security-groups@<domain> group, or null to leave it off."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.rbac_security_group == null || startswith(coalesce(var.rbac_security_group, "-"), "gke-security-groups@")
+    error_message = "GKE only accepts a group named gke-security-groups@<your domain>."
+  }
+}

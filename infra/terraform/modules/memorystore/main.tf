@@ -14,6 +14,14 @@ resource "google_redis_instance" "this" {
   auth_enabled            = true
   transit_encryption_mode = "SERVER_AUTHENTICATION" # TLS: clients use rediss:// and the server CA
 
+  # RDB snapshots: a failover or maintenance that restarts both nodes would otherwise lose every
+  # secret not yet read. Keep stores secrets AES-GCM encrypted (keep/datastorage/crypto.py), so
+  # snapshots hold ciphertext only, and Memorystore encrypts them at rest as well.
+  persistence_config {
+    persistence_mode    = "RDB"
+    rdb_snapshot_period = var.rdb_snapshot_period
+  }
+
   redis_configs = {
     maxmemory-policy = "noeviction" # secrets must never be evicted silently
   }

@@ -30,3 +30,9 @@ variable "reserved_ip_range" {
   description = "The /29 the instance gets in the VPC; deploy/kustomize/overlays/prod allows egress to it."
   type        = string
 }
+
+variable "rdb_snapshot_period" {
+  description = "How often Memorystore writes an RDB snapshot (ONE_HOUR, SIX_HOURS, TWELVE_HOURS, TWENTY_FOUR_HOURS)."
+  type        = string
+  default     = "ONE_HOUR"
+}

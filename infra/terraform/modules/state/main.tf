@@ -34,30 +34,55 @@ resource "google_storage_bucket" "state" {
   }
 }
 
+# One state account per root. Object names of the gcs backend are <prefix>/<workspace>.tfstate and
+# .tflock, so the condition ends the prefix with "/": "envs/dev" alone would also match
+# "envs/dev-old/..." (and a bucket-name prefix without "/objects/" matched other buckets).
 resource "google_service_account" "state" {
+  for_each     = var.prefixes
   project      = var.project_id
-  account_id   = var.state_account_id
-  display_name = "Terraform state access (${var.bucket_name} only)"
+  account_id   = "tfstate-${each.key}"
+  display_name = "Terraform state of root ${each.key} (${var.bucket_name}/${each.value}/ only)"
 }
 
-# objectAdmin, but only on objects of the state bucket: the condition limits the grant
-# to resource names under that bucket.
+locals {
+  object_prefix = { for root, prefix in var.prefixes : root => "projects/_/buckets/${google_storage_bucket.state.name}/objects/${prefix}/" }
+}
+
 resource "google_project_iam_member" "state_object_admin" {
-  project = var.project_id
-  role    = "roles/storage.objectAdmin"
-  member  = "serviceAccount:${google_service_account.state.email}"
+  for_each = var.prefixes
+  project  = var.project_id
+  role     = "roles/storage.objectAdmin"
+  member   = "serviceAccount:${google_service_account.state[each.key].email}"
 
   condition {
-    title       = "terraform-state-bucket-only"
-    description = "Objects of ${var.bucket_name} only"
-    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.state.name}\")"
+    title       = "tfstate-${each.key}-prefix-only"
+    description = "Objects under ${var.bucket_name}/${each.value}/ only"
+    expression  = "resource.name.startsWith(\"${local.object_prefix[each.key]}\")"
   }
 }
 
-# The gcs backend uses `impersonate_service_account`: deployers mint short-lived tokens for it.
-resource "google_service_account_iam_member" "impersonators" {
-  for_each           = toset(var.impersonators)
-  service_account_id = google_service_account.state.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = each.value
+# Plans (read-only identities) read their root's state and nothing else.
+resource "google_project_iam_member" "plan_object_viewer" {
+  for_each = var.plan_readers
+  project  = var.project_id
+  role     = "roles/storage.objectViewer"
+  member   = each.value
+
+  condition {
+    title       = "tfstate-${each.key}-prefix-read"
+    description = "Read objects under ${var.bucket_name}/${var.prefixes[each.key]}/ only"
+    expression  = "resource.name.startsWith(\"${local.object_prefix[each.key]}\")"
+  }
+}
+
+# The backend lists the prefix to find workspaces (storage.objects.list is checked on the bucket,
+# which the object-name conditions above never match): bucket-level read of object names only.
+resource "google_storage_bucket_iam_member" "list" {
+  for_each = merge(
+    { for root, sa in google_service_account.state : "state/${root}" => "serviceAccount:${sa.email}" },
+    { for root, member in var.plan_readers : "plan/${root}" => member },
+  )
+  bucket = google_storage_bucket.state.name
+  role   = "roles/storage.legacyBucketReader"
+  member = each.value
 }

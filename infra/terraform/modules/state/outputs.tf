@@ -2,7 +2,7 @@ output "bucket_name" {
   value = google_storage_bucket.state.name
 }
 
-output "state_service_account" {
-  description = "Email to put in the backends' impersonate_service_account."
-  value       = google_service_account.state.email
+output "state_accounts" {
+  description = "root => {email, name} of its state account (Vault mints its tokens: tfstate-<root>)."
+  value       = { for root, sa in google_service_account.state : root => { email = sa.email, name = sa.name } }
 }

@@ -19,13 +19,13 @@ variable "noncurrent_versions_kept" {
   default     = 50
 }
 
-variable "state_account_id" {
-  type    = string
-  default = "terraform-state"
+variable "prefixes" {
+  description = "root => its backend prefix (no trailing slash); each root gets the state account tfstate-<root>, limited to <prefix>/."
+  type        = map(string)
 }
 
-variable "impersonators" {
-  description = "Members allowed to mint tokens for the state account (the Terraform deployers)."
-  type        = list(string)
-  default     = []
+variable "plan_readers" {
+  description = "root => member (its read-only plan account) that may read the root's state objects."
+  type        = map(string)
+  default     = {}
 }

@@ -1,30 +1,63 @@
-# --- GCP side: one deployer service account per root, no keys; only Vault may mint tokens. ----
+# --- GCP side: per root an apply and a read-only plan account, no keys; only Vault mints tokens.
 
-resource "google_service_account" "deployer" {
+resource "google_service_account" "apply" {
   for_each     = var.deployers
   project      = each.value.project
-  account_id   = each.key
-  display_name = "Terraform deployer ${each.key} (tokens via Vault only)"
+  account_id   = "terraform-${each.key}"
+  display_name = "Terraform apply, root ${each.key} (tokens via Vault only)"
+}
+
+resource "google_service_account" "plan" {
+  for_each     = var.deployers
+  project      = each.value.project
+  account_id   = "terraform-${each.key}-plan"
+  display_name = "Terraform plan, root ${each.key}: read-only (tokens via Vault only)"
 }
 
 locals {
-  deployer_roles = merge([
+  apply_grants = merge([
     for name, d in var.deployers : {
-      for role in d.roles : "${name}/${role}" => { name = name, project = d.project, role = role }
+      for role in d.apply_roles : "${name}/${role}" => { name = name, project = d.project, role = role }
     }
   ]...)
+  plan_grants = merge(
+    merge([
+      for name, d in var.deployers : {
+        for role in d.plan_roles : "${name}/${d.project}/${role}" => { name = name, project = d.project, role = role }
+      }
+    ]...),
+    merge([
+      for key, e in var.plan_roles_elsewhere : {
+        for role in e.roles : "${e.root}/${e.project}/${role}" => { name = e.root, project = e.project, role = role }
+      }
+    ]...),
+  )
+
+  # Every account Vault may mint tokens for: name -> {email, name (projects/P/serviceAccounts/E)}.
+  accounts = merge(
+    { for root, sa in google_service_account.apply : "terraform-${root}" => { email = sa.email, name = sa.name } },
+    { for root, sa in google_service_account.plan : "terraform-${root}-plan" => { email = sa.email, name = sa.name } },
+    { for root, sa in var.state_accounts : "tfstate-${root}" => sa },
+  )
 }
 
-resource "google_project_iam_member" "deployer" {
-  for_each = local.deployer_roles
+resource "google_project_iam_member" "apply" {
+  for_each = local.apply_grants
   project  = each.value.project
   role     = each.value.role
-  member   = "serviceAccount:${google_service_account.deployer[each.value.name].email}"
+  member   = "serviceAccount:${google_service_account.apply[each.value.name].email}"
+}
+
+resource "google_project_iam_member" "plan" {
+  for_each = local.plan_grants
+  project  = each.value.project
+  role     = each.value.role
+  member   = "serviceAccount:${google_service_account.plan[each.value.name].email}"
 }
 
 resource "google_service_account_iam_member" "vault_token_creator" {
-  for_each           = var.deployers
-  service_account_id = google_service_account.deployer[each.key].name
+  for_each           = local.accounts
+  service_account_id = each.value.name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = var.vault_principal
 }
@@ -42,21 +75,36 @@ resource "vault_gcp_secret_backend" "gcp" {
 
 # Impersonated accounts issue OAuth2 access tokens through the IAM Credentials API:
 # GET <mount>/impersonated-account/<name>/token
-resource "vault_gcp_secret_impersonated_account" "deployer" {
-  for_each              = var.deployers
+resource "vault_gcp_secret_impersonated_account" "account" {
+  for_each              = local.accounts
   backend               = vault_gcp_secret_backend.gcp.path
   impersonated_account  = each.key
-  service_account_email = google_service_account.deployer[each.key].email
+  service_account_email = each.value.email
   token_scopes          = ["https://www.googleapis.com/auth/cloud-platform"]
 
   depends_on = [google_service_account_iam_member.vault_token_creator]
 }
 
-resource "vault_policy" "deployer" {
+# Plans read the root's read-only account only (its token also reads the root's state).
+resource "vault_policy" "plan" {
   for_each = var.deployers
-  name     = "gcp-${each.key}"
+  name     = "terraform-${each.key}-plan"
   policy   = <<-EOT
-    path "${vault_gcp_secret_backend.gcp.path}/impersonated-account/${each.key}/token" {
+    path "${vault_gcp_secret_backend.gcp.path}/impersonated-account/terraform-${each.key}-plan/token" {
+      capabilities = ["read"]
+    }
+  EOT
+}
+
+# Applies read the root's deployer and the root's state account.
+resource "vault_policy" "apply" {
+  for_each = var.deployers
+  name     = "terraform-${each.key}-apply"
+  policy   = <<-EOT
+    path "${vault_gcp_secret_backend.gcp.path}/impersonated-account/terraform-${each.key}/token" {
+      capabilities = ["read"]
+    }
+    path "${vault_gcp_secret_backend.gcp.path}/impersonated-account/tfstate-${each.key}/token" {
       capabilities = ["read"]
     }
   EOT

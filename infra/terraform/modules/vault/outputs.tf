@@ -3,15 +3,20 @@ output "mount_path" {
 }
 
 output "deployer_emails" {
-  description = "name => service account email."
-  value       = { for k, sa in google_service_account.deployer : k => sa.email }
+  description = "root => apply service account email."
+  value       = { for k, sa in google_service_account.apply : k => sa.email }
+}
+
+output "plan_emails" {
+  description = "root => read-only plan service account email."
+  value       = { for k, sa in google_service_account.plan : k => sa.email }
 }
 
 output "token_paths" {
-  description = "name => Vault path that returns an access token."
-  value       = { for k, a in vault_gcp_secret_impersonated_account.deployer : k => "${vault_gcp_secret_backend.gcp.path}/impersonated-account/${a.impersonated_account}/token" }
+  description = "account => Vault path that returns an access token."
+  value       = { for k, a in vault_gcp_secret_impersonated_account.account : k => "${vault_gcp_secret_backend.gcp.path}/impersonated-account/${a.impersonated_account}/token" }
 }
 
 output "policies" {
-  value = [for p in vault_policy.deployer : p.name]
+  value = concat([for p in vault_policy.plan : p.name], [for p in vault_policy.apply : p.name])
 }

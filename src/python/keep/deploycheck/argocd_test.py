@@ -1,5 +1,6 @@
-"""Offline validation of argocd/: schema-valid objects; the ApplicationSet expands to one Application
-per environment pointing at an overlay that renders, allowed by the AppProject."""
+"""Offline validation of argocd/<cluster>: schema-valid objects; in each cluster the ApplicationSet
+expands to exactly that cluster's Application (one ArgoCD per cluster: destination in-cluster),
+pointing at an overlay that renders, allowed by the AppProject."""
 
 from __future__ import annotations
 
@@ -14,26 +15,50 @@ from keep.deploycheck.schemas import validate_object
 ROOT = repo_root()
 
 
-def _objs(kind: str) -> list[dict[str, Any]]:
-    return [o for o in render_argocd() if o["kind"] == kind]
+CLUSTERS = sorted(contract.ENVIRONMENTS)
 
 
-def _apps() -> list[dict[str, Any]]:
-    (appset,) = _objs("ApplicationSet")
+def _objs(kind: str, cluster: str) -> list[dict[str, Any]]:
+    return [o for o in render_argocd(cluster) if o["kind"] == kind]
+
+
+def _cluster_apps(cluster: str) -> list[dict[str, Any]]:
+    (appset,) = _objs("ApplicationSet", cluster)
     return expand_applicationset(appset)
 
 
+def _apps() -> list[dict[str, Any]]:
+    return [app for cluster in CLUSTERS for app in _cluster_apps(cluster)]
+
+
 def test_argocd_objects_validate() -> None:
-    problems = [f"{object_id(o)}: {e}" for o in render_argocd() for e in validate_object(o)]
+    problems = [
+        f"{cluster} {object_id(o)}: {e}"
+        for cluster in CLUSTERS
+        for o in render_argocd(cluster)
+        for e in validate_object(o)
+    ]
     problems += [
         f"Application {a['metadata']['name']}: {e}" for a in _apps() for e in validate_object(a)
     ]
     assert not problems, "\n".join(problems)
 
 
-def test_one_application_per_environment() -> None:
-    names = sorted(a["metadata"]["name"] for a in _apps())
-    assert names == sorted(f"keep-{env}" for env in contract.ENVIRONMENTS)
+def test_each_clusters_argocd_deploys_only_its_own_environment() -> None:
+    """The clusters' control planes are private: an ArgoCD can only reach its own cluster."""
+    for cluster in CLUSTERS:
+        apps = _cluster_apps(cluster)
+        assert [a["metadata"]["name"] for a in apps] == [f"keep-{cluster}"]
+        assert apps[0]["spec"]["destination"] == {
+            "name": "in-cluster",
+            "namespace": f"keep-{cluster}",
+        }
+        (project,) = _objs("AppProject", cluster)
+        assert {d["name"] for d in project["spec"]["destinations"]} == {"in-cluster"}
+        assert {d["namespace"] for d in project["spec"]["destinations"]} == {
+            f"keep-{cluster}",
+            "emissary",
+        }
 
 
 def test_sync_policies() -> None:
@@ -45,12 +70,17 @@ def test_sync_policies() -> None:
 
 
 def test_applications_point_at_rendering_overlays() -> None:
-    (project,) = _objs("AppProject")
+    for cluster in CLUSTERS:
+        _check_applications(cluster)
+
+
+def _check_applications(cluster_dir: str) -> None:
+    (project,) = _objs("AppProject", cluster_dir)
     pspec = project["spec"]
     allowed_kinds = {(g["group"], g["kind"]) for g in pspec["namespaceResourceWhitelist"]}
     allowed_cluster_kinds = {(g["group"], g["kind"]) for g in pspec["clusterResourceWhitelist"]}
     problems = []
-    for app in _apps():
+    for app in _cluster_apps(cluster_dir):
         spec = app["spec"]
         name = app["metadata"]["name"]
         if spec["project"] != project["metadata"]["name"]:
@@ -89,6 +119,7 @@ def test_applications_point_at_rendering_overlays() -> None:
 
 
 def test_project_never_manages_secrets() -> None:
-    (project,) = _objs("AppProject")
-    kinds = {g["kind"] for g in project["spec"]["namespaceResourceWhitelist"]}
-    assert "Secret" not in kinds and "*" not in kinds
+    for cluster in CLUSTERS:
+        (project,) = _objs("AppProject", cluster)
+        kinds = {g["kind"] for g in project["spec"]["namespaceResourceWhitelist"]}
+        assert "Secret" not in kinds and "*" not in kinds

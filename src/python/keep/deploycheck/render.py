@@ -102,8 +102,9 @@ def render_overlay(env: str) -> tuple[dict[str, Any], ...]:
     return render_dir(str(KUSTOMIZE_DIR / "overlays" / env))
 
 
-def render_argocd() -> tuple[dict[str, Any], ...]:
-    return render_dir(str(ARGOCD_DIR))
+def render_argocd(cluster: str) -> tuple[dict[str, Any], ...]:
+    """argocd/<cluster>: the ArgoCD objects applied in that env's own cluster."""
+    return render_dir(str(ARGOCD_DIR / cluster))
 
 
 # Components that patch objects another component creates must be rendered after it.

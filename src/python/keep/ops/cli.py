@@ -102,7 +102,7 @@ def _cmd_state_bucket_ensure(args: argparse.Namespace, out: TextIO, err: TextIO)
 def _cmd_rollout_wait(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from keep.ops import rollout
 
-    api = rollout.api_client(args.kubeconfig, args.context)
+    api = rollout.api_client(args.kubeconfig, args.context, args.env)
     rollout.wait(
         api, args.env, timeout=args.timeout, interval=args.interval, revision=args.revision, out=out
     )
@@ -173,7 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument(
         "--kubeconfig", help="default: $KUBECONFIG or ~/.kube/config (in-cluster when in a pod)"
     )
-    w.add_argument("--context", help="kubeconfig context")
+    w.add_argument(
+        "--context",
+        help="kubeconfig context (default: gke_keep-<env>_europe-west1_keep-<env>, the env's own "
+        "cluster, where its ArgoCD runs)",
+    )
     w.set_defaults(func=_cmd_rollout_wait)
     return parser
 

@@ -1,6 +1,10 @@
 """Wait until an environment is rolled out: every Deployment in namespace keep-<env> is fully
 updated and available (the same rules as `kubectl rollout status`), and the ArgoCD Application
-keep-<env> (namespace argocd) is Synced and Healthy."""
+keep-<env> (namespace argocd) is Synced and Healthy.
+
+One ArgoCD runs in each cluster (argocd/README.md), so both are read through the env's own
+cluster: the kubeconfig context `gke_keep-<env>_europe-west1_keep-<env>` that `gcloud container
+clusters get-credentials keep-<env>` writes, not whatever context happens to be current."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ ARGO_GROUP, ARGO_VERSION, ARGO_PLURAL, ARGO_NAMESPACE = (
     "argocd",
 )
 REQUEST_TIMEOUT = 15
+REGION = "europe-west1"
 
 READY, WAITING, FAILED = "ready", "waiting", "failed"
 
@@ -38,13 +43,20 @@ class Status:
         return f"{self.obj}: {self.message}"
 
 
-def api_client(kubeconfig: str | None, context: str | None) -> k8s.ApiClient:
+def default_context(env: str) -> str:
+    return f"gke_keep-{env}_{REGION}_keep-{env}"
+
+
+def api_client(kubeconfig: str | None, context: str | None, env: str) -> k8s.ApiClient:
+    """The env's own cluster: --context, else its gcloud-named context; in a pod without a
+    kubeconfig, the cluster the pod runs in."""
     try:
         if (
             kubeconfig
             or os.environ.get("KUBECONFIG")
             or not os.environ.get("KUBERNETES_SERVICE_HOST")
         ):
+            context = context or default_context(env)
             return cast(
                 k8s.ApiClient,
                 # kubernetes' config loaders are unannotated (no-untyped-call).
@@ -56,8 +68,9 @@ def api_client(kubeconfig: str | None, context: str | None) -> k8s.ApiClient:
         return k8s.ApiClient()
     except (k8s_config.ConfigException, OSError) as exc:
         raise KeepctlError(
-            f"no usable kubeconfig ({exc}). Run `gcloud container clusters get-credentials keep-<env> "
-            "--region europe-west1 --project keep-<env>` or pass --kubeconfig/--context.",
+            f"no usable kubeconfig for keep-{env} ({exc}). Run `gcloud container clusters "
+            f"get-credentials keep-{env} --region {REGION} --project keep-{env}` or pass "
+            "--kubeconfig/--context.",
             ExitCode.AUTH,
         ) from exc
 
@@ -162,7 +175,7 @@ def collect(
     except ApiException as exc:
         if exc.status == 404:
             raise KeepctlError(
-                f"ArgoCD Application {app_name} not found in namespace {ARGO_NAMESPACE} (is argocd/ applied?)",
+                f"ArgoCD Application {app_name} not found in namespace {ARGO_NAMESPACE} (is argocd/{env} applied in this cluster?)",
                 ExitCode.NOT_FOUND,
             ) from exc
         err = _api_error(f"read Application {ARGO_NAMESPACE}/{app_name}", exc)

@@ -1,50 +1,53 @@
-"""keepctl gcp-token against a local HTTP server answering like Vault's documented API."""
+"""keepctl gcp-token against a real Vault-API server: OpenBao (`bao server -dev`).
+
+OpenBao has no GCP secrets engine, so KV version 1 is mounted at the engine's path and answers
+`<mount>/impersonated-account/<name>/token` with the engine's response shape
+(keep.testing.openbao.serve_gcp_tokens). Tokens, policies, permission errors, 404s, the seal
+status and connection failures are the real server's. The one answer KV cannot give, the engine's
+400 for an unknown roleset, comes from a pytest-httpserver stand-in.
+"""
 
 from __future__ import annotations
 
 import io
-import socket
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from keep.ops.cli import main
 from keep.ops.errors import ExitCode
-from keep.ops.fake_http import FakeServer
+from keep.testing.openbao import OpenBao, dev_server, free_port, gcp_token, serve_gcp_tokens
 
-UNSEALED = {
-    "type": "shamir",
-    "initialized": True,
-    "sealed": False,
-    "t": 3,
-    "n": 5,
-    "progress": 0,
-    "nonce": "",
-    "version": "1.17.2",
-    "build_date": "2024-07-05T15:19:12Z",
-    "migration": False,
-    "cluster_name": "vault-cluster-1",
-    "cluster_id": "0b2f0c9a",
-    "recovery_seal": False,
-    "storage_type": "raft",
-}
-SEALED = {**UNSEALED, "sealed": True, "progress": 1}
-TOKEN_RESPONSE = {
-    "request_id": "6d8ef1b2-8d1f-4b9a-9d3e-2f1ad3c6a0c1",
-    "lease_id": "",
-    "renewable": False,
-    "lease_duration": 0,
-    "data": {
-        "expires_at_seconds": 1893456000,
-        "token": "ya29.c.fake-access-token",
-        "token_ttl": 3599,
-    },
-    "wrap_info": None,
-    "warnings": None,
-    "auth": None,
-    "mount_type": "gcp",
-}
-IMPERSONATED = "/v1/gcp/impersonated-account/terraform-dev/token"
+DEV_PATH = "impersonated-account/terraform-dev/token"
+ACCESS_TOKEN = "ya29.c.test-access-token"
+
+
+@pytest.fixture(scope="module")
+def vault() -> Iterator[OpenBao]:
+    with dev_server() as bao:
+        root = bao.client()
+        serve_gcp_tokens(
+            root,
+            "gcp",
+            {
+                DEV_PATH: gcp_token(ACCESS_TOKEN),
+                "static-account/ci/token": gcp_token("ya29.static"),
+                "impersonated-account/broken/token": {"token_ttl": 10},
+            },
+        )
+        serve_gcp_tokens(root, "gcp-prod", {"roleset/deployer/token": gcp_token("ya29.roleset")})
+        root.sys.create_or_update_policy(
+            "gcp-terraform-dev", f'path "gcp/{DEV_PATH}" {{ capabilities = ["read"] }}'
+        )
+        yield bao
+
+
+def token_with(vault: OpenBao, *policies: str) -> str:
+    created = vault.client().auth.token.create(policies=list(policies) or ["default"], ttl="10m")
+    return str(created["auth"]["client_token"])
 
 
 @pytest.fixture(autouse=True)
@@ -60,150 +63,93 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def gcp_token_for_dev(vault: FakeServer, token: str = "t") -> tuple[int, str, str]:
-    """`keepctl gcp-token` for the dev deployer account against the fake Vault."""
+def gcp_token_for_dev(addr: str, token: str) -> tuple[int, str, str]:
     return run(
-        "gcp-token", "--account", "terraform-dev", "--vault-addr", vault.url, "--vault-token", token
+        "gcp-token", "--account", "terraform-dev", "--vault-addr", addr, "--vault-token", token
     )
 
 
-def test_prints_token_and_sends_vault_token() -> None:
-    routes = {
-        ("GET", "/v1/sys/seal-status"): (200, UNSEALED),
-        ("GET", IMPERSONATED): (200, TOKEN_RESPONSE),
-    }
-    with FakeServer(routes) as vault:
-        code, out, err = gcp_token_for_dev(vault, token="hvs.test")
-    assert code == ExitCode.OK
-    assert out.strip() == "ya29.c.fake-access-token"
+def test_prints_the_token_a_policy_allows(vault: OpenBao) -> None:
+    code, out, err = gcp_token_for_dev(vault.addr, token_with(vault, "gcp-terraform-dev"))
+    assert code == ExitCode.OK, err
+    assert out.strip() == ACCESS_TOKEN
     assert "expires at 2030-01-01T00:00:00+00:00 (3599s)" in err
-    token_req = [r for r in vault.requests if r.path == IMPERSONATED][0]
-    assert token_req.headers["x-vault-token"] == "hvs.test"
 
 
-def test_export_and_docker_login_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    routes = {
-        ("GET", "/v1/sys/seal-status"): (200, UNSEALED),
-        ("GET", IMPERSONATED): (200, TOKEN_RESPONSE),
-    }
-    with FakeServer(routes) as vault:
-        monkeypatch.setenv("VAULT_ADDR", vault.url)
-        monkeypatch.setenv("VAULT_TOKEN", "hvs.env")
-        code, out, err = run("gcp-token", "--account", "terraform-dev", "--export")
-    assert code == ExitCode.OK
-    assert out.strip() == "export GOOGLE_OAUTH_ACCESS_TOKEN=ya29.c.fake-access-token"
+def test_export_and_docker_login_hint(vault: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VAULT_ADDR", vault.addr)
+    monkeypatch.setenv("VAULT_TOKEN", token_with(vault, "gcp-terraform-dev"))
+    code, out, err = run("gcp-token", "--account", "terraform-dev", "--export")
+    assert code == ExitCode.OK, err
+    assert out.strip() == f"export GOOGLE_OAUTH_ACCESS_TOKEN={ACCESS_TOKEN}"
     assert (
         "docker login -u oauth2accesstoken --password-stdin https://europe-west1-docker.pkg.dev"
         in err
     )
-    assert vault.requests[-1].headers["x-vault-token"] == "hvs.env"
 
 
-def test_roleset_and_custom_mount_use_documented_path(tmp_path: Path) -> None:
-    (tmp_path / ".vault-token").write_text("hvs.fromfile\n")
-    path = "/v1/gcp-prod/roleset/deployer/token"
-    routes = {("GET", "/v1/sys/seal-status"): (200, UNSEALED), ("GET", path): (200, TOKEN_RESPONSE)}
-    with FakeServer(routes) as vault:
-        code, out, _ = run(
-            "gcp-token", "--roleset", "deployer", "--mount", "gcp-prod", "--vault-addr", vault.url
-        )
-    assert code == ExitCode.OK, out
-    assert vault.paths()[-1] == path
-    assert vault.requests[-1].headers["x-vault-token"] == "hvs.fromfile"
+def test_roleset_on_another_mount_with_the_token_file(vault: OpenBao, tmp_path: Path) -> None:
+    (tmp_path / ".vault-token").write_text("root\n")
+    code, out, err = run(
+        "gcp-token", "--roleset", "deployer", "--mount", "gcp-prod", "--vault-addr", vault.addr
+    )
+    assert code == ExitCode.OK, err
+    assert out.strip() == "ya29.roleset"
 
 
-def test_static_account_path() -> None:
-    path = "/v1/gcp/static-account/ci/token"
-    routes = {("GET", "/v1/sys/seal-status"): (200, UNSEALED), ("GET", path): (200, TOKEN_RESPONSE)}
-    with FakeServer(routes) as vault:
-        code, _, _ = run(
-            "gcp-token", "--static-account", "ci", "--vault-addr", vault.url, "--vault-token", "t"
-        )
+def test_static_account(vault: OpenBao) -> None:
+    code, out, _ = run(
+        "gcp-token", "--static-account", "ci", "--vault-addr", vault.addr, "--vault-token", "root"
+    )
     assert code == ExitCode.OK
-    assert vault.paths()[-1] == path
+    assert out.strip() == "ya29.static"
 
 
-def test_sealed_vault_is_reported_before_asking_for_a_token() -> None:
-    with FakeServer({("GET", "/v1/sys/seal-status"): (200, SEALED)}) as vault:
-        code, out, err = gcp_token_for_dev(vault)
-    assert code == ExitCode.UNAVAILABLE
-    assert out == ""
-    assert "is sealed (unseal progress 1/3)" in err and "vault operator unseal" in err
-    assert IMPERSONATED not in vault.paths()
-
-
-def test_503_from_token_endpoint() -> None:
-    routes = {
-        ("GET", "/v1/sys/seal-status"): (200, UNSEALED),
-        ("GET", IMPERSONATED): (503, {"errors": ["Vault is sealed"]}),
-    }
-    with FakeServer(routes) as vault:
-        code, _, err = gcp_token_for_dev(vault)
-    assert code == ExitCode.UNAVAILABLE
-    assert "503" in err and "Vault is sealed" in err
-
-
-def test_expired_or_invalid_vault_token() -> None:
-    routes = {
-        ("GET", "/v1/sys/seal-status"): (200, UNSEALED),
-        ("GET", IMPERSONATED): (403, {"errors": ["permission denied"]}),
-    }
-    with FakeServer(routes) as vault:
-        code, out, err = gcp_token_for_dev(vault, token="old")
+def test_a_token_without_the_policy_is_refused(vault: OpenBao) -> None:
+    code, out, err = gcp_token_for_dev(vault.addr, token_with(vault))
     assert code == ExitCode.AUTH
     assert out == ""
     assert "permission denied" in err and "vault login" in err and "gcp-terraform-dev" in err
 
 
-def test_missing_role_404() -> None:
-    with FakeServer(
-        {("GET", "/v1/sys/seal-status"): (200, UNSEALED)}
-    ) as vault:  # unknown path -> 404
-        code, _, err = run(
-            "gcp-token", "--account", "nope", "--vault-addr", vault.url, "--vault-token", "t"
-        )
+def test_an_unknown_vault_token_is_refused(vault: OpenBao) -> None:
+    code, _, err = gcp_token_for_dev(vault.addr, "hvs.not-a-token")
+    assert code == ExitCode.AUTH
+    assert "permission denied" in err
+
+
+def test_a_missing_account_is_not_found(vault: OpenBao) -> None:
+    code, _, err = run(
+        "gcp-token", "--account", "nope", "--vault-addr", vault.addr, "--vault-token", "root"
+    )
     assert code == ExitCode.NOT_FOUND
     assert "no impersonated account 'nope'" in err and "vault list gcp/impersonated-accounts" in err
 
 
-def test_missing_role_400() -> None:
-    path = "/v1/gcp/roleset/nope/token"
-    routes = {
-        ("GET", "/v1/sys/seal-status"): (200, UNSEALED),
-        ("GET", path): (400, {"errors": ['role set "nope" does not exists']}),
-    }
-    with FakeServer(routes) as vault:
-        code, _, err = run(
-            "gcp-token", "--roleset", "nope", "--vault-addr", vault.url, "--vault-token", "t"
-        )
-    assert code == ExitCode.NOT_FOUND
-    assert 'role set "nope" does not exists' in err
+def test_an_answer_without_a_token_is_an_error(vault: OpenBao) -> None:
+    code, _, err = run(
+        "gcp-token", "--account", "broken", "--vault-addr", vault.addr, "--vault-token", "root"
+    )
+    assert code == ExitCode.FAILED
+    assert "without a token" in err
 
 
-def test_no_vault_token() -> None:
-    with FakeServer({("GET", "/v1/sys/seal-status"): (200, UNSEALED)}) as vault:
-        code, _, err = run("gcp-token", "--account", "terraform-dev", "--vault-addr", vault.url)
-    assert code == ExitCode.AUTH
-    assert "vault login" in err
-    assert vault.requests == []
+def test_a_sealed_vault_is_reported_before_asking_for_a_token() -> None:
+    with dev_server() as sealed:
+        sealed.client().sys.seal()
+        code, out, err = gcp_token_for_dev(sealed.addr, "root")
+    assert code == ExitCode.UNAVAILABLE
+    assert out == ""
+    assert "is sealed (unseal progress 0/1)" in err and "vault operator unseal" in err
 
 
-def test_no_vault_addr() -> None:
-    code, _, err = run("gcp-token", "--account", "terraform-dev", "--vault-token", "t")
-    assert code == ExitCode.USAGE
-    assert "VAULT_ADDR" in err
-
-
-def test_unreachable_vault() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def test_a_wrong_address_is_unreachable() -> None:
     code, _, err = run(
         "gcp-token",
         "--account",
         "terraform-dev",
         "--vault-addr",
-        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{free_port()}",
         "--vault-token",
         "t",
         "--http-timeout",
@@ -213,12 +159,34 @@ def test_unreachable_vault() -> None:
     assert "cannot reach Vault" in err
 
 
-def test_response_without_token_is_an_error() -> None:
-    routes = {
-        ("GET", "/v1/sys/seal-status"): (200, UNSEALED),
-        ("GET", IMPERSONATED): (200, {"data": {}}),
-    }
-    with FakeServer(routes) as vault:
-        code, _, err = gcp_token_for_dev(vault)
-    assert code == ExitCode.FAILED
-    assert "without a token" in err
+def test_the_engines_400_for_an_unknown_roleset(httpserver: HTTPServer) -> None:
+    """The GCP engine answers 400 (not 404) for a roleset that does not exist; KV cannot."""
+    httpserver.expect_request("/v1/sys/seal-status").respond_with_json({"sealed": False})
+    httpserver.expect_request("/v1/gcp/roleset/nope/token").respond_with_data(
+        json.dumps({"errors": ['role set "nope" does not exists']}),
+        status=400,
+        content_type="application/json",
+    )
+    code, _, err = run(
+        "gcp-token",
+        "--roleset",
+        "nope",
+        "--vault-addr",
+        httpserver.url_for("/"),
+        "--vault-token",
+        "t",
+    )
+    assert code == ExitCode.NOT_FOUND
+    assert 'role set "nope" does not exists' in err
+
+
+def test_no_vault_token(vault: OpenBao) -> None:
+    code, _, err = run("gcp-token", "--account", "terraform-dev", "--vault-addr", vault.addr)
+    assert code == ExitCode.AUTH
+    assert "vault login" in err
+
+
+def test_no_vault_addr() -> None:
+    code, _, err = run("gcp-token", "--account", "terraform-dev", "--vault-token", "t")
+    assert code == ExitCode.USAGE
+    assert "VAULT_ADDR" in err
