@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+import grpc
+
 from keep.datastorage import main as datastorage_main
 from keep.gateway import main as gateway_main
 from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn_module, stop
 from keep.platform.health import is_serving
+from keep.platform.tls import TlsFiles, channel_credentials, tls_env
 from keep.platform.waiting import GaveUp, wait_until
 from keep.ratelimit import main as ratelimit_main
 
@@ -36,6 +39,10 @@ class Stack:
     # Where children's logs go: None = this process's stdout, or e.g. subprocess.DEVNULL.
     output: int | None = None
     grace_seconds: float = 10.0
+    # gRPC TLS between the services (off by default): data-storage and ratelimit serve with
+    # `server_tls`; the gateway (and the readiness checks) connect with `client_tls`.
+    server_tls: TlsFiles | None = None
+    client_tls: TlsFiles | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     _redis: EmbeddedRedis | None = None
@@ -62,16 +69,19 @@ class Stack:
             "ratelimit": free_port(),
         }
         common = {"SHUTDOWN_GRACE_SECONDS": str(self.grace_seconds / 2)}
+        servers = {**common, **(tls_env(self.server_tls) if self.server_tls else {})}
         self._spawn(datastorage_main.__name__, "datastorage", {
-            **common, "GRPC_PORT": str(self.ports["datastorage"]), "REDIS_URL": self.redis_url,
+            **servers, "GRPC_PORT": str(self.ports["datastorage"]), "REDIS_URL": self.redis_url,
         })  # fmt: skip
         self._spawn(ratelimit_main.__name__, "ratelimit", {
-            **common, "GRPC_PORT": str(self.ports["ratelimit"]), "REDIS_URL": self.redis_url,
+            **servers, "GRPC_PORT": str(self.ports["ratelimit"]), "REDIS_URL": self.redis_url,
         })  # fmt: skip
+        credentials = channel_credentials(self.client_tls) if self.client_tls else None
         for name in ("datastorage", "ratelimit"):
-            self._wait(name, deadline, partial(_grpc_ready, self.ports[name]))
+            self._wait(name, deadline, partial(_grpc_ready, self.ports[name], credentials))
         self._spawn(gateway_main.__name__, "gateway", {
             **common,
+            **(tls_env(self.client_tls) if self.client_tls else {}),
             "HTTP_PORT": str(self.ports["http"]),
             "PUBLIC_URL": f"http://localhost:{self.ports['http']}",
             "DATASTORAGE_ADDRESS": f"127.0.0.1:{self.ports['datastorage']}",
@@ -122,8 +132,8 @@ class Stack:
         self.stop()
 
 
-def _grpc_ready(port: int) -> bool:
-    return is_serving(f"127.0.0.1:{port}")
+def _grpc_ready(port: int, credentials: grpc.ChannelCredentials | None) -> bool:
+    return is_serving(f"127.0.0.1:{port}", credentials=credentials)
 
 
 def http_ready(port: int) -> bool:

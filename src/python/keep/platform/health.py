@@ -72,9 +72,19 @@ class HealthReporter:
         await self._servicer.enter_graceful_shutdown()
 
 
-def is_serving(address: str, service: str = READINESS, timeout: float = 1.0) -> bool:
-    """One health check of `service` at `address` (host:port)."""
-    with grpc.insecure_channel(address) as channel:
+def is_serving(
+    address: str,
+    service: str = READINESS,
+    timeout: float = 1.0,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> bool:
+    """One health check of `service` at `address` (host:port), over TLS with `credentials`."""
+    channel = (
+        grpc.insecure_channel(address)
+        if credentials is None
+        else grpc.secure_channel(address, credentials)
+    )
+    with channel:
         try:
             response = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=service), timeout=timeout

@@ -68,6 +68,17 @@ def client_tls(settings: ServiceSettings) -> TlsFiles | None:
     )
 
 
+def tls_env(files: TlsFiles) -> dict[str, str]:
+    """The environment that makes a service's settings describe `files` (for launchers)."""
+    env = {
+        "GRPC_TLS_CERT_FILE": files.cert,
+        "GRPC_TLS_KEY_FILE": files.key,
+        "GRPC_TLS_CA_FILE": files.ca,
+        "GRPC_TLS_REQUIRE_CLIENT_CERT": "true" if files.require_client_cert else None,
+    }
+    return {name: str(value) for name, value in env.items() if value is not None}
+
+
 def _fingerprint(paths: Sequence[Path]) -> tuple[tuple[int, int, int], ...]:
     # stat() follows symlinks: a Secret volume swaps its `..data` link, changing the inode.
     stats = [os.stat(p) for p in paths]
@@ -125,7 +136,7 @@ def server_credentials(files: TlsFiles) -> grpc.ServerCredentials:
     )
 
 
-def _channel_credentials(files: TlsFiles) -> grpc.ChannelCredentials:
+def channel_credentials(files: TlsFiles) -> grpc.ChannelCredentials:
     return grpc.ssl_channel_credentials(
         root_certificates=_read(files.ca),
         private_key=_read(files.key),
@@ -156,7 +167,7 @@ class ReloadingChannel(grpc.aio.Channel):
 
     def _open(self) -> grpc.aio.Channel:
         return grpc.aio.secure_channel(
-            self._address, _channel_credentials(self._files), options=self._options
+            self._address, channel_credentials(self._files), options=self._options
         )
 
     def current(self) -> grpc.aio.Channel:
