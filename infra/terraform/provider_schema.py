@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import tarfile
 from collections.abc import Iterator
@@ -86,7 +87,50 @@ def _read_jsii(tarball: Path) -> dict[str, Any]:
         return loaded
 
 
+def _cache_file(tarball: Path) -> Path:
+    """Where the compact schema of this exact tarball, made by this exact code, is kept."""
+    key = hashlib.sha256(tarball.read_bytes())
+    key.update(Path(__file__).read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "keep" / "provider-schemas" / f"{tarball.stem}-{key.hexdigest()[:16]}.json"
+
+
 def load_schema(tarball: Path) -> ProviderSchema:
+    """The schema of one cdktf package. Parsing its .jsii (99 MB for google) takes seconds; the
+    few megabytes the check needs are cached per tarball content and checker version."""
+    cache = _cache_file(tarball)
+    if cache.is_file():
+        data = json.loads(cache.read_text())
+        return ProviderSchema(
+            data["provider"],
+            data["version"],
+            types={(kind, name): fqn for kind, name, fqn in data["types"]},
+            structs={
+                fqn: {name: Argument(*arg) for name, arg in args.items()}
+                for fqn, args in data["structs"].items()
+            },
+        )
+    schema = _parse_schema(tarball)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(
+        json.dumps(
+            {
+                "provider": schema.provider,
+                "version": schema.version,
+                "types": [[kind, name, fqn] for (kind, name), fqn in schema.types.items()],
+                "structs": {
+                    fqn: {name: [a.required, a.block] for name, a in args.items()}
+                    for fqn, args in schema.structs.items()
+                },
+            }
+        )
+    )
+    partial.replace(cache)  # atomic: concurrent test runs never read half a file
+    return schema
+
+
+def _parse_schema(tarball: Path) -> ProviderSchema:
     jsii = _read_jsii(tarball)
     types: dict[str, Any] = jsii["types"]
     schema: ProviderSchema | None = None
