@@ -117,7 +117,7 @@ async def bench_grpc(
 async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
     """The Redis commands one create+reveal issues (create script; GET+PTTL+GET; claim script),
     without gRPC or encryption in the way."""
-    store = SecretStore(connect(redis_url, 1.0, retries=0), LockoutPolicy(5, 600, 1800), 1.0)
+    store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800), 1.0)
     record = crypto.seal(payload, crypto.new_id(), crypto.new_password(), 0)
 
     async def create_then_claim(results: Results, due: float) -> None:

@@ -24,7 +24,7 @@ def redis_server() -> Iterator[RunningRedis]:
 
 @pytest.fixture
 async def server(redis_server: RunningRedis) -> AsyncIterator[RunningServer]:
-    running = await start_datastorage(redis_server.url)
+    running = await start_datastorage(redis_server)
     yield running
     await running.stop()
 

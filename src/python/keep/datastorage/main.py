@@ -20,7 +20,9 @@ _MESSAGE_OVERHEAD_BYTES = 4096
 def build_service(settings: Settings) -> GrpcService:
     store = SecretStore(
         # No retries in the client: the store repeats its idempotent calls itself (store.py).
-        connect(str(settings.redis_url), settings.redis_timeout_seconds, retries=0),
+        connect(
+            str(settings.redis_url), settings.redis_timeout_seconds, cluster=settings.redis_cluster
+        ),
         LockoutPolicy(
             lock_threshold=settings.lockout_threshold,
             window_seconds=settings.lockout_window_seconds,

@@ -39,7 +39,7 @@ def _assert_every_key_expires_and_holds_no_plaintext(running: RunningRedis) -> N
 
 @pytest.fixture
 async def server(redis_server: RunningRedis) -> AsyncIterator[RunningServer]:
-    running = await _start(redis_server.url)
+    running = await _start(redis_server)
     yield running
     await running.stop()
 
@@ -169,7 +169,7 @@ async def test_concurrent_correct_reveals_have_exactly_one_winner(
 ) -> None:
     """100 concurrent correct reveals per secret over two server instances, wrong-password
     callers mixed in: exactly one success, 99 NOT_FOUND, and wrong passwords never consume."""
-    servers = [await _start(redis_server.url), await _start(redis_server.url)]
+    servers = [await _start(redis_server), await _start(redis_server)]
     clients = [Client(s.port) for s in servers]
     try:
         for round_number in range(20):
@@ -195,7 +195,7 @@ async def test_concurrent_correct_reveals_have_exactly_one_winner(
 
 
 async def test_lockout_after_five_failures_is_per_client(redis_server: RunningRedis) -> None:
-    server = await _start(redis_server.url, lockout_seconds=2)
+    server = await _start(redis_server, lockout_seconds=2)
     guesser, owner = Client(server.port, "192.0.2.1"), Client(server.port, "192.0.2.2")
     try:
         created = await owner.create()
@@ -236,7 +236,7 @@ async def test_redis_restart_mid_load() -> None:
     """Stop Redis under load: only UNAVAILABLE/DEADLINE_EXCEEDED, never a double reveal, and
     back to >= 99 % success within 10 s of Redis returning, without restarting the service."""
     with redis_container() as redis_server:
-        server = await _start(redis_server.url)
+        server = await _start(redis_server)
         client = Client(server.port)
         errors: Counter[str] = Counter()
         revealed: list[tuple[str, str]] = []

@@ -11,6 +11,8 @@ class Settings(ServiceSettings):
     grpc_port: int = Field(default=50051, ge=0, le=65535)
     metrics_port: int = Field(default=9101, ge=0, le=65535)
     redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
+    # REDIS_URL names one node of a Redis Cluster (the keys of a secret share a hash tag).
+    redis_cluster: bool = False
     # Every Redis call gives up after this long, so a dead Redis turns into UNAVAILABLE
     # well within a second instead of a hanging RPC.
     redis_timeout_seconds: float = Field(default=0.4, gt=0, le=5)

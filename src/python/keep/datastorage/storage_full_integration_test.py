@@ -26,7 +26,7 @@ def redis_server() -> Iterator[RunningRedis]:
 
 @pytest.fixture
 async def server(redis_server: RunningRedis) -> AsyncIterator[RunningServer]:
-    running = await start_datastorage(redis_server.url, tombstone_seconds=1)
+    running = await start_datastorage(redis_server, tombstone_seconds=1)
     yield running
     await running.stop()
 

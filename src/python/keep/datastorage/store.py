@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from keep.datastorage import scripts
 from keep.datastorage.crypto import MalformedRecord, SealedRecord
 from keep.platform.redis import UNAVAILABLE_ERRORS as _UNAVAILABLE
-from keep.platform.redis import ping
+from keep.platform.redis import load_scripts, ping
 
 T = TypeVar("T")
 
@@ -93,6 +93,7 @@ class SecretStore:
         self._create = redis.register_script(scripts.CREATE)
         self._claim = redis.register_script(scripts.CLAIM)
         self._record_failure = redis.register_script(scripts.RECORD_FAILURE)
+        self._scripts_loaded = False
 
     async def ping(self) -> bool:
         return await ping(self._redis, self._timeout_seconds)
@@ -100,10 +101,16 @@ class SecretStore:
     async def close(self) -> None:
         await self._redis.aclose()
 
+    async def _load_scripts(self) -> None:
+        if not self._scripts_loaded:
+            await load_scripts(self._redis, scripts.CREATE, scripts.CLAIM, scripts.RECORD_FAILURE)
+            self._scripts_loaded = True
+
     async def create(self, secret_id: str, record: SealedRecord) -> bool:
         """Stores a new record; False if the id is taken (the caller draws a new one)."""
         keys = _Keys.of(secret_id, client="")
         args: list[bytes | int] = [record.to_bytes(), record.expires_at_ms]
+        await _repeat(self._load_scripts)
         return bool(await _repeat(lambda: self._create(keys=[keys.secret], args=args)))
 
     async def get(self, secret_id: str, client: str) -> StoredSecret | None:
@@ -137,6 +144,7 @@ class SecretStore:
         keys = _Keys.of(secret_id, client)
         args: list[bytes | int] = [stored.raw, token, self._policy.tombstone_seconds * 1000]
         key_list = [keys.secret, keys.tombstone, keys.failures, keys.lock]
+        await _repeat(self._load_scripts)
         return bool(await _repeat(lambda: self._claim(keys=key_list, args=args)))
 
     async def record_failure(self, secret_id: str, client: str, token: bytes) -> Failure:
@@ -145,6 +153,7 @@ class SecretStore:
         keys = _Keys.of(secret_id, client)
         args: list[bytes | int] = [token, policy.window_seconds * 1000,
                                    policy.lock_seconds * 1000, policy.lock_threshold]  # fmt: skip
+        await _repeat(self._load_scripts)
         outcome, locked_ms = await _repeat(
             lambda: self._record_failure(keys=[keys.secret, keys.failures, keys.lock], args=args)
         )

@@ -32,8 +32,9 @@ def redis_server_binary() -> str:
 class EmbeddedRedis:
     """In-memory only (no RDB/AOF); gone when stopped."""
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, extra_args: tuple[str, ...] = ()):
         self.port = port or free_port()
+        self._extra_args = extra_args
         self._dir = tempfile.TemporaryDirectory(prefix="keep-redis-")
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -50,6 +51,7 @@ class EmbeddedRedis:
             "--appendonly", "no",
             "--dir", self._dir.name,
             "--loglevel", "warning",
+            *self._extra_args,
         ]  # fmt: skip
         self._process = spawn(argv, stdout=subprocess.DEVNULL)
         process = self._process

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 from redis import exceptions as redis_errors
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from keep.platform.redis_metrics import observe_commands
 
@@ -21,20 +22,40 @@ UNAVAILABLE_ERRORS = (
 )
 
 
-def connect(url: str, timeout_seconds: float, retries: int = 1) -> Redis:
-    """Every call gives up after `timeout_seconds`, with `retries` immediate repeats on a broken
-    pooled connection or a timeout (e.g. after a Redis restart) and no backoff that would queue
-    callers. A repeat after a timeout may run a command twice: callers whose commands are not
-    idempotent pass `retries=0` and repeat safely themselves (keep.datastorage.store). Every
-    command is timed and its errors counted (keep.platform.redis_metrics)."""
-    client = Redis.from_url(
-        url,
-        socket_timeout=timeout_seconds,
-        socket_connect_timeout=timeout_seconds,
-        retry=Retry(NoBackoff(), retries=retries),
-        retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError] if retries else [],
-    )
-    return observe_commands(client)
+def connect(url: str, timeout_seconds: float, retries: int = 0, cluster: bool = False) -> Redis:
+    """Every call gives up after `timeout_seconds`, and no backoff queues callers. By default
+    nothing is repeated: a repeat after a timeout may run a command (a script!) twice, so callers
+    repeat themselves where that is safe (keep.datastorage.store). `retries` > 0 repeats on a
+    broken connection or timeout, for idempotent commands only. Every command is timed and its
+    errors counted (keep.platform.redis_metrics).
+
+    `cluster=True`: `url` names any node of a Redis Cluster; the client discovers the others and
+    sends each command to the master of its keys' slot (MOVED/ASK redirects are followed; they
+    are not repeats: the command did not run)."""
+    options: dict[str, Any] = {
+        "socket_timeout": timeout_seconds,
+        "socket_connect_timeout": timeout_seconds,
+        "retry": Retry(NoBackoff(), retries=retries),
+        "retry_on_error": (
+            [redis_errors.ConnectionError, redis_errors.TimeoutError] if retries else []
+        ),
+    }
+    if cluster:
+        # The cluster client fails (MaxConnectionsError) rather than waits past its per-node
+        # cap (100); the single-node pool has none. Same behaviour on both: a high cap.
+        client: Any = RedisCluster.from_url(url, max_connections=10_000, **options)
+    else:
+        client = Redis.from_url(url, **options)
+    # Typed as Redis: RedisCluster offers the same commands, scripts and pipelines (no MULTI).
+    return cast(Redis, observe_commands(client))
+
+
+async def load_scripts(client: Redis, *sources: str) -> None:
+    """SCRIPT LOAD on every master before first use. redis-py's cluster client loses
+    connections (ConnectionError) when many calls of a script not yet loaded run at once; loaded
+    scripts run by SHA. Idempotent and cheap; after a Redis restart redis-py reloads on NOSCRIPT."""
+    for source in sources:
+        await client.script_load(source)
 
 
 async def ping(client: Redis, timeout_seconds: float) -> bool:

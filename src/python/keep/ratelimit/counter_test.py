@@ -63,7 +63,7 @@ def test_keys_escape_client_values() -> None:
     b = Window("keep", (("remote_address", "a"), ("b", "c")), 60)
     assert window_key(a, 0) != window_key(b, 0)
     assert window_key(Window("keep", (("remote_address", "::1"),), 60), 0) == (
-        "keep:rl:keep:remote_address=%3A%3A1:60:0"
+        "keep:rl:{keep:remote_address=%3A%3A1}:60:0"
     )
 
 

@@ -24,7 +24,9 @@ log = logging.getLogger("keep.ratelimit")  # not "__main__" when run as the entr
 
 def build(settings: Settings) -> GrpcService:
     limits = load_limits(settings.ratelimit_config, settings.ratelimit_merge_domains)
-    counter = RedisCounter.from_url(settings.redis_url, settings.redis_timeout_seconds)
+    counter = RedisCounter.from_url(
+        settings.redis_url, settings.redis_timeout_seconds, settings.redis_cluster
+    )
     headers = (
         HeaderNames(
             settings.ratelimit_header_limit,

@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import grpc
 import pytest
-import redis.asyncio as aioredis
 from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 from grpc_health.v1 import health_pb2
@@ -16,6 +15,7 @@ from keep.ratelimit.counter import RedisCounter
 from keep.ratelimit.matching import Limits
 from keep.ratelimit.service import SERVICE_NAME, RateLimitServicer
 from keep.testing.health import health_status
+from keep.testing.redis_cluster import RunningCluster
 from keep.testing.redis_container import RunningRedis, redis_container
 
 LIMITS = """
@@ -42,8 +42,8 @@ def redis_server() -> Iterator[RunningRedis]:
         yield server
 
 
-async def _serve(redis_url: str) -> tuple[RunningServer, RedisCounter]:
-    counter = RedisCounter.from_url(redis_url, timeout=0.3)
+async def _serve(redis: RunningRedis | RunningCluster) -> tuple[RunningServer, RedisCounter]:
+    counter = RedisCounter.from_url(redis.url, timeout=0.3, cluster=redis.cluster)
     servicer = RateLimitServicer(Limits([parse_limits(LIMITS)]), counter)
     service = GrpcService(
         name="ratelimit",
@@ -59,12 +59,10 @@ async def _serve(redis_url: str) -> tuple[RunningServer, RedisCounter]:
 
 @pytest.fixture
 async def stub(
-    redis_server: RunningRedis,
+    redis_server: RunningRedis | RunningCluster,
 ) -> AsyncIterator[rls_pb2_grpc.RateLimitServiceAsyncStub]:
-    client = aioredis.Redis.from_url(redis_server.url)
-    await client.flushall()
-    await client.aclose()
-    running, _ = await _serve(redis_server.url)
+    redis_server.client().flushall()
+    running, _ = await _serve(redis_server)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
         yield rls_pb2_grpc.RateLimitServiceStub(channel)
     await running.stop()
@@ -148,7 +146,7 @@ async def test_no_over_admission_under_parallel_requests(
 
 async def test_redis_down_means_unavailable_quickly_and_not_ready() -> None:
     with redis_container() as redis:
-        running, _ = await _serve(redis.url)
+        running, _ = await _serve(redis)
         try:
             assert await health_status(running.port) == health_pb2.HealthCheckResponse.SERVING
             redis.stop()

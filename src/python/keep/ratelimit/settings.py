@@ -13,6 +13,8 @@ class Settings(ServiceSettings):
     grpc_port: int = Field(default=50052, ge=0, le=65535)
     metrics_port: int = Field(default=9102, ge=0, le=65535)
     redis_url: str = "redis://localhost:6379/0"
+    # REDIS_URL names one node of a Redis Cluster (keys are hash-tagged per descriptor).
+    redis_cluster: bool = False
     # A limits YAML file or a directory of them; unset means the limits.yaml shipped here.
     ratelimit_config: Path | None = None
     # How often the files are re-read for changes (ConfigMap updates); 0 turns reloading off.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import grpc
 from google.protobuf.duration_pb2 import Duration
@@ -20,10 +20,23 @@ MARKER = b"PLAINTEXT-MARKER-"
 Code = grpc.StatusCode
 
 
-async def start_datastorage(redis_url: str, **overrides: Any) -> RunningServer:
-    settings = Settings.model_validate(
-        {"grpc_port": 0, "metrics_port": 0, "redis_url": redis_url, **overrides}
+class RedisTarget(Protocol):
+    """A test Redis: one server (RunningRedis) or a cluster (RunningCluster)."""
+
+    cluster: bool
+
+    @property
+    def url(self) -> str: ...
+
+
+async def start_datastorage(redis: str | RedisTarget, **overrides: Any) -> RunningServer:
+    """`redis`: a URL, or a test Redis, whose kind selects REDIS_CLUSTER."""
+    target = (
+        {"redis_url": redis}
+        if isinstance(redis, str)
+        else {"redis_url": redis.url, "redis_cluster": redis.cluster}
     )
+    settings = Settings.model_validate({"grpc_port": 0, "metrics_port": 0, **target, **overrides})
     return await start_server(build_service(settings), grace=1)
 
 

@@ -27,6 +27,7 @@ REDIS_IMAGE = os.environ.get("KEEP_REDIS_IMAGE", "keep/redis:7.0-bookworm-r1")
 class RunningRedis:
     container: DockerContainer
     host_port: int
+    cluster = False
 
     @property
     def url(self) -> str:
