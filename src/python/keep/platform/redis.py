@@ -51,9 +51,11 @@ def connect(url: str, timeout_seconds: float, retries: int = 0, cluster: bool = 
 
 
 async def load_scripts(client: Redis, *sources: str) -> None:
-    """SCRIPT LOAD on every master before first use. redis-py's cluster client loses
-    connections (ConnectionError) when many calls of a script not yet loaded run at once; loaded
-    scripts run by SHA. Idempotent and cheap; after a Redis restart redis-py reloads on NOSCRIPT."""
+    """On a cluster, SCRIPT LOAD on every master before first use: redis-py's cluster client
+    loses connections (ConnectionError) when many calls of a script not yet loaded run at once.
+    A single Redis needs nothing (redis-py loads a script on its first NOSCRIPT)."""
+    if not isinstance(client, RedisCluster):
+        return
     for source in sources:
         await client.script_load(source)
 
