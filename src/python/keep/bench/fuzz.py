@@ -123,6 +123,8 @@ def fuzz(url: str, target_requests: int) -> Tally:
         rounds += 1
         before = tally.sent
         for operation, mode in operations:
+            if tally.sent >= target_requests:
+                break
             _fuzz(operation, mode, per_round, tally)
         if tally.sent == before:
             raise RuntimeError("no request could be sent")
