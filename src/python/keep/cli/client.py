@@ -7,7 +7,10 @@ import base64
 import http.client
 import json
 import re
+import secrets
 import ssl
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -17,6 +20,10 @@ from keep.cli.progress import Progress
 
 CHUNK_BYTES = 16 * 1024
 USER_AGENT = "keep-cli/1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Between repeats of a reveal without a definite answer (the server suggests 5 s for a 503;
+# the claim's tombstone lasts far longer, and a person is waiting).
+RETRY_WAIT_SECONDS = 1.0
 
 
 @dataclass
@@ -67,9 +74,31 @@ class Server:
             raise self._failure(reply, creating=True)
         return data
 
-    def reveal(self, secret_id: str, password: str) -> bytes:
+    def reveal(
+        self,
+        secret_id: str,
+        password: str,
+        retries: int = 0,
+        on_retry: Callable[[str], None] = lambda _: None,
+    ) -> bytes:
+        """Repeats a reveal that got no definite answer (503, or a reply lost on the way) up to
+        `retries` times with the same Idempotency-Key: if the lost attempt claimed the secret,
+        data-storage hands the repeat the same payload instead of "already read"."""
         body = json.dumps({"password": password}).encode()
-        reply = self._post(f"/api/v1/secrets/{quote(secret_id)}/reveal", body, "downloading")
+        path = f"/api/v1/secrets/{quote(secret_id)}/reveal"
+        headers = {IDEMPOTENCY_HEADER: secrets.token_urlsafe(16)}
+        for attempt in range(retries + 1):
+            try:
+                reply = self._post(path, body, "downloading", headers)
+            except KeepError as e:
+                if e.code is not ExitCode.UNAVAILABLE or attempt == retries:
+                    raise
+                on_retry(f"{e.message} Repeating the same request in {RETRY_WAIT_SECONDS:g} s.")
+            else:
+                if reply.status != 503 or attempt == retries:
+                    break
+                on_retry(f"HTTP 503; repeating the same request in {RETRY_WAIT_SECONDS:g} s.")
+            time.sleep(RETRY_WAIT_SECONDS)
         data = reply.json()
         if reply.status != 200 or not isinstance(data, dict):
             raise self._failure(reply, creating=False)
@@ -85,13 +114,17 @@ class Server:
             )
         return http.client.HTTPConnection(host, port, timeout=self.timeout)
 
-    def _post(self, path: str, body: bytes, label: str) -> Reply:
+    def _post(
+        self, path: str, body: bytes, label: str, headers: dict[str, str] | None = None
+    ) -> Reply:
         connection = self._connection()
         try:
             connection.putrequest("POST", self._parts.path + path)
             connection.putheader("Content-Type", "application/json")
             connection.putheader("Content-Length", str(len(body)))
             connection.putheader("User-Agent", USER_AGENT)
+            for name, value in (headers or {}).items():
+                connection.putheader(name, value)
             connection.endheaders()
             sent = 0
             while sent < len(body):

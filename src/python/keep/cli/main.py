@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(get, defaults=False)
     get.add_argument("link", help="the whole link, including the part after #")
     get.add_argument("-o", "--output", help="write the secret to this file (default: stdout)")
+    get.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="repeat a reveal without a definite answer (503, lost reply) this many times with "
+        "the same Idempotency-Key, so a lost reply never loses the secret (default 2)",
+    )
     return parser
 
 
@@ -128,7 +135,10 @@ def get(args: argparse.Namespace, stdout: BinaryIO, err: TextIO) -> int:
     output = Output(args.output, stdout)
     try:
         server = Server(link.base, Progress(err, args.progress), args.timeout)
-        secret = _open(server.reveal(link.secret_id, password), link.fragment.key)
+        stored = server.reveal(
+            link.secret_id, password, args.retries, lambda m: print(f"keep: {m}", file=err)
+        )
+        secret = _open(stored, link.fragment.key)
     except BaseException:
         output.discard()
         raise

@@ -21,6 +21,7 @@ from keep.cli.main import main
 from keep.localstack.ports import free_port
 from keep.localstack.stack import Stack
 from keep.testing.http import request
+from keep.testing.lossy_proxy import LoseFirstReply
 
 RETRY_IN = re.compile(r"try again in [0-9]+ seconds", re.IGNORECASE)
 
@@ -63,6 +64,35 @@ def test_send_then_get_once(stack: Stack) -> None:
     assert again.code == ExitCode.GONE
     assert "already read, has expired, or never existed" in again.err
     assert again.out == b""
+
+
+def test_a_lost_reply_does_not_lose_the_secret(stack: Stack) -> None:
+    link = send(stack, b"survives a lost reply")
+    proxy = LoseFirstReply(stack.ports["http"])
+    via_proxy = link.replace(f":{stack.ports['http']}/", f":{proxy.port}/", 1)
+    try:
+        # The first reveal claims the secret but its reply never arrives; the repeat carries the
+        # same Idempotency-Key, and data-storage returns the payload it already handed out.
+        got = keep("get", via_proxy)
+    finally:
+        proxy.close()
+    assert (got.code, got.out) == (ExitCode.OK, b"survives a lost reply"), got.err
+    assert proxy.connections == 2
+    assert "Repeating the same request" in got.err
+    assert keep("get", link).code == ExitCode.GONE
+
+
+def test_without_repeats_a_lost_reply_loses_the_secret(stack: Stack) -> None:
+    # Why `keep get` repeats with the same key: a fresh request finds the secret already gone.
+    link = send(stack, b"lost with its reply")
+    proxy = LoseFirstReply(stack.ports["http"])
+    try:
+        first = keep("get", link.replace(f":{stack.ports['http']}/", f":{proxy.port}/", 1),
+                     "--retries", "0")  # fmt: skip
+    finally:
+        proxy.close()
+    assert first.code == ExitCode.UNAVAILABLE
+    assert keep("get", link).code == ExitCode.GONE
 
 
 def test_the_server_holds_only_the_envelope(stack: Stack) -> None:

@@ -170,3 +170,5 @@ def test_store_down_both_clients_say_to_try_again(browser: Browser) -> None:
             err = io.StringIO()
             assert keep(argv, io.BytesIO(b"x"), io.BytesIO(), err) == ExitCode.UNAVAILABLE
             assert "HTTP 503" in err.getvalue() and RETRY_IN.search(err.getvalue())
+        # `get` repeated the reveal (same Idempotency-Key) before giving up; `send` did not.
+        assert "repeating the same request" in err.getvalue()

@@ -2,12 +2,12 @@
 // What both pages need from the JSON API: same-origin JSON POSTs and error messages a person
 // can act on (the server's message, plus when to retry if it said so).
 window.KeepApi = (function () {
-  async function postJson(path, data) {
+  async function postJson(path, data, headers) {
     let response;
     try {
       response = await fetch(path, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
         body: JSON.stringify(data),
         credentials: "same-origin",
         cache: "no-store",

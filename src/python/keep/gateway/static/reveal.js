@@ -73,6 +73,12 @@
     return stored;
   }
 
+  // The same Idempotency-Key for every repeat of one reveal that got no definite answer (503,
+  // or no reply): if the lost attempt claimed the secret, the repeat gets the same payload
+  // instead of "already read". A definite answer starts a new request.
+  const newRequestKey = () => Envelope.b64urlEncode(crypto.getRandomValues(new Uint8Array(16)));
+  let requestKey = newRequestKey();
+
   $("reveal-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("error").hidden = true;
@@ -85,7 +91,9 @@
     $("reveal").disabled = true;
     try {
       const { response, body } = await window.KeepApi.postJson(
-        "/api/v1/secrets/" + encodeURIComponent(id) + "/reveal", { password: pw });
+        "/api/v1/secrets/" + encodeURIComponent(id) + "/reveal", { password: pw },
+        { "Idempotency-Key": requestKey });
+      if (response.status !== 503) requestKey = newRequestKey();
       if (!response.ok) {
         const message = window.KeepApi.describe(response, body);
         if (response.status === 404) gone("This secret was already read or expired (or never existed).");
