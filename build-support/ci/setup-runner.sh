@@ -15,12 +15,13 @@ sudo=()
 step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 step "Packages"
-# protobuf-compiler-grpc: the gRPC plugin ./pants provisions; debootstrap + debian-archive-keyring:
-# the base images; docker-registry: the local registry. Docker itself is preinstalled on GitHub's
-# runners (Docker CE): installing Debian's docker.io next to it would conflict, hence KEEP_SKIP_APT.
+# debootstrap + debian-archive-keyring: the base images; docker-registry: the local registry.
+# ./pants itself needs no Debian package (its tools come from PyPI wheels). Docker itself is
+# preinstalled on GitHub's runners (Docker CE): installing Debian's docker.io next to it would
+# conflict, hence KEEP_SKIP_APT.
 # prometheus (with promtool) and prometheus-redis-exporter: the alert rule tests and the real-scrape
 # test (keep.monitoring), and `devstack --observe`; their own system services are not used.
-packages=(protobuf-compiler-grpc debootstrap debian-archive-keyring docker-registry git curl
+packages=(debootstrap debian-archive-keyring docker-registry git curl
   prometheus prometheus-redis-exporter)
 # chromium: the gateway's browser test. Debian's package; Ubuntu's is a snap stub, and its runners
 # ship Google Chrome instead.

@@ -1,8 +1,9 @@
 """Rewrite pants.lock with every PyPI file hash of each pinned version.
 
 Run when bumping Pants: list the exact pins (from `pip freeze` of a venv holding
-pantsbuild.pants) in pants.in, then `python3 pin_requirements.py`. Every
-file of a version is hashed, so the pin works on Linux and macOS alike.
+pantsbuild.pants) in pants.in, then run this with the launcher's venv (it has `packaging`):
+`~/.cache/keep-pants/venv-*/bin/python build-support/pants/pin_requirements.py`.
+Every file of a version is hashed, so the pin works on Linux and macOS alike.
 """
 
 from __future__ import annotations
@@ -10,9 +11,40 @@ from __future__ import annotations
 import json
 import pathlib
 import urllib.request
+from collections.abc import Iterable
+from typing import Any
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
 
 HERE = pathlib.Path(__file__).parent
 SIMPLE_API = "https://pypi.org/simple/{name}/"
+
+
+def is_file_of(filename: str, name: str, version: str) -> bool:
+    """Whether a distribution file is `name==version` (by its parsed name, not a prefix).
+
+    A prefix match would also take foo-1.2.1 for foo==1.2, and foo_bar's files for foo.
+    """
+    try:
+        if filename.endswith(".whl"):
+            file_name, file_version, _, _ = parse_wheel_filename(filename)
+        else:
+            file_name, file_version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return False  # eggs and installers: pip never installs them from a hash-pinned file
+    return file_name == canonicalize_name(name) and file_version == Version(version)
+
+
+def select_hashes(files: Iterable[dict[str, Any]], name: str, version: str) -> list[str]:
+    """The sha256 of every file of name==version in a PyPI simple-API (JSON) file list."""
+    return sorted(f["hashes"]["sha256"] for f in files if is_file_of(f["filename"], name, version))
 
 
 def file_hashes(name: str, version: str) -> list[str]:
@@ -21,17 +53,7 @@ def file_hashes(name: str, version: str) -> list[str]:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         files = json.load(response)["files"]
-    normalized = name.replace("-", "_").replace(".", "_").lower()
-    hashes = sorted(
-        f["hashes"]["sha256"]
-        for f in files
-        if f["filename"]
-        .replace("-", "_")
-        .replace(".", "_")
-        .lower()
-        .startswith(f"{normalized}_{version.replace('.', '_')}_")
-        or f["filename"].lower().startswith(f"{name.lower()}-{version}.tar.gz")
-    )
+    hashes = select_hashes(files, name, version)
     if not hashes:
         raise SystemExit(f"no files found on PyPI for {name}=={version}")
     return hashes

