@@ -6,7 +6,7 @@ import sys
 
 from keep.datastorage.service import DataStorageService
 from keep.datastorage.settings import Settings
-from keep.datastorage.store import LockoutPolicy, SecretStore
+from keep.datastorage.store import LockoutPolicy, Replication, SecretStore
 from keep.datastorage.v1 import datastorage_pb2, datastorage_pb2_grpc
 from keep.platform.redis import connect
 from keep.platform.server import GrpcService, run
@@ -30,6 +30,7 @@ def build_service(settings: Settings) -> GrpcService:
             tombstone_seconds=settings.tombstone_seconds,
         ),
         settings.redis_timeout_seconds,
+        Replication(settings.redis_wait_replicas, settings.redis_wait_timeout_ms),
     )
     servicer = DataStorageService(store, settings.max_payload_bytes, settings.default_ttl_seconds)
     return GrpcService(

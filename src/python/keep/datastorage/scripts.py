@@ -35,7 +35,11 @@ if record == ARGV[1] then
   end
   return 1
 end
-if not record and redis.call('GET', KEYS[2]) == ARGV[2] .. ARGV[1] then return 1 end
+if not record and redis.call('GET', KEYS[2]) == ARGV[2] .. ARGV[1] then
+  -- A write that changes nothing, so a WAIT after this repeat also covers the first run's delete.
+  redis.call('PEXPIRE', KEYS[2], redis.call('PTTL', KEYS[2]))
+  return 1
+end
 return 0
 """
 

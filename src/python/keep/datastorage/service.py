@@ -172,9 +172,15 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             if stored.claimed_by != token:
                 await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
             try:
-                return crypto.unseal(stored.record, secret_id, password), True
+                payload = crypto.unseal(stored.record, secret_id, password)
             except crypto.DecryptionFailed:
                 await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+            # Claim again (the tombstone answers yes): with WAIT configured, this also makes
+            # sure the first run's delete reached the replicas before the payload leaves.
+            repeated = self._store.claim(secret_id, client, stored, token)
+            if not await self._call(context, repeated, UNKNOWN_OUTCOME_MESSAGE):
+                await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+            return payload, True
         if stored.locked_for_seconds > 0:
             await _locked(context, stored.locked_for_seconds)
         try:

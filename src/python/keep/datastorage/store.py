@@ -11,10 +11,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 
 from keep.datastorage import scripts
 from keep.datastorage.crypto import MalformedRecord, SealedRecord
@@ -29,6 +30,11 @@ ATTEMPTS = 3
 
 class StoreUnavailable(Exception):
     """Redis did not answer in time, even after repeating the call; the outcome is unknown."""
+
+
+class NotReplicated(StoreUnavailable):
+    """The write happened on the primary, but fewer replicas than required confirmed it in
+    time (WAIT): failing closed, the caller is not told it succeeded."""
 
 
 class StoreFull(Exception):
@@ -55,6 +61,15 @@ class LockoutPolicy:
     lock_seconds: int
     # How long a read secret's tombstone lets the same call be repeated.
     tombstone_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class Replication:
+    """`replicas` > 0: a create or claim counts only once that many replicas have it (WAIT),
+    so a failover cannot bring back a read secret or lose a handed-out one (see README)."""
+
+    replicas: int = 0
+    timeout_ms: int = 100
 
 
 @dataclass(frozen=True)
@@ -86,8 +101,15 @@ TOKEN_BYTES = 16
 
 
 class SecretStore:
-    def __init__(self, redis: Redis, policy: LockoutPolicy, timeout_seconds: float):
+    def __init__(
+        self,
+        redis: Redis,
+        policy: LockoutPolicy,
+        timeout_seconds: float,
+        replication: Replication | None = None,
+    ):
         self._redis = redis
+        self._replication = replication or Replication()
         self._timeout_seconds = timeout_seconds
         self._policy = policy
         self._create = redis.register_script(scripts.CREATE)
@@ -111,7 +133,7 @@ class SecretStore:
         keys = _Keys.of(secret_id, client="")
         args: list[bytes | int] = [record.to_bytes(), record.expires_at_ms]
         await _repeat(self._load_scripts)
-        return bool(await _repeat(lambda: self._create(keys=[keys.secret], args=args)))
+        return bool(await _repeat(lambda: self._durably(self._create, [keys.secret], args)))
 
     async def get(self, secret_id: str, client: str) -> StoredSecret | None:
         keys = _Keys.of(secret_id, client)
@@ -145,7 +167,7 @@ class SecretStore:
         args: list[bytes | int] = [stored.raw, token, self._policy.tombstone_seconds * 1000]
         key_list = [keys.secret, keys.tombstone, keys.failures, keys.lock]
         await _repeat(self._load_scripts)
-        return bool(await _repeat(lambda: self._claim(keys=key_list, args=args)))
+        return bool(await _repeat(lambda: self._durably(self._claim, key_list, args)))
 
     async def record_failure(self, secret_id: str, client: str, token: bytes) -> Failure:
         """Counts one wrong password of `client`, once per call `token`."""
@@ -158,6 +180,27 @@ class SecretStore:
             lambda: self._record_failure(keys=[keys.secret, keys.failures, keys.lock], args=args)
         )
         return Failure(FailureOutcome(_text(outcome)), int(locked_ms) / 1000)
+
+    async def _durably(self, script: AsyncScript, keys: list[str], args: list[bytes | int]) -> Any:
+        """Runs `script`; with replication configured, followed by WAIT on the same connection
+        (WAIT covers that connection's writes), in one round trip."""
+        wanted = self._replication.replicas
+        if not wanted:
+            return await script(keys=keys, args=args)
+        for attempt in range(2):
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                    pipe.execute_command("WAIT", wanted, self._replication.timeout_ms)
+                    result, acknowledged = await pipe.execute()
+                break
+            except redis_errors.NoScriptError:
+                if attempt:
+                    raise
+                await self._redis.script_load(script.script)  # after a Redis restart
+        if int(acknowledged) < wanted:
+            raise NotReplicated()
+        return result
 
 
 async def _repeat(operation: Callable[[], Awaitable[T]]) -> T:
