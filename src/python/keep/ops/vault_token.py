@@ -102,8 +102,9 @@ def fetch_gcp_token(
     except (hvac.exceptions.Forbidden, hvac.exceptions.Unauthorized) as exc:
         raise KeepctlError(
             f"Vault refused the request for {path} ({_vault_message(exc)}). Your Vault token is expired, "
-            f"invalid or lacks the policy for this path (e.g. gcp-{name}): run `vault login` again "
-            "or ask for the policy.",
+            "invalid or lacks a policy that allows reading this path (infra/terraform/bootstrap: "
+            "terraform-<root>-apply or terraform-<root>-plan): run `vault login` again or ask for "
+            "the policy.",
             ExitCode.AUTH,
         ) from exc
     except hvac.exceptions.InvalidPath as exc:

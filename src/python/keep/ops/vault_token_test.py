@@ -41,7 +41,7 @@ def vault() -> Iterator[OpenBao]:
         )
         serve_gcp_tokens(root, "gcp-prod", {"roleset/deployer/token": gcp_token("ya29.roleset")})
         root.sys.create_or_update_policy(
-            "gcp-terraform-dev", f'path "gcp/{DEV_PATH}" {{ capabilities = ["read"] }}'
+            "terraform-dev-apply", f'path "gcp/{DEV_PATH}" {{ capabilities = ["read"] }}'
         )
         yield bao
 
@@ -71,7 +71,7 @@ def gcp_token_for_dev(addr: str, token: str) -> tuple[int, str, str]:
 
 
 def test_prints_the_token_a_policy_allows(vault: OpenBao) -> None:
-    code, out, err = gcp_token_for_dev(vault.addr, token_with(vault, "gcp-terraform-dev"))
+    code, out, err = gcp_token_for_dev(vault.addr, token_with(vault, "terraform-dev-apply"))
     assert code == ExitCode.OK, err
     assert out.strip() == ACCESS_TOKEN
     assert "expires at 2030-01-01T00:00:00+00:00 (3599s)" in err
@@ -79,7 +79,7 @@ def test_prints_the_token_a_policy_allows(vault: OpenBao) -> None:
 
 def test_export_and_docker_login_hint(vault: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VAULT_ADDR", vault.addr)
-    monkeypatch.setenv("VAULT_TOKEN", token_with(vault, "gcp-terraform-dev"))
+    monkeypatch.setenv("VAULT_TOKEN", token_with(vault, "terraform-dev-apply"))
     code, out, err = run("gcp-token", "--account", "terraform-dev", "--export")
     assert code == ExitCode.OK, err
     assert out.strip() == f"export GOOGLE_OAUTH_ACCESS_TOKEN={ACCESS_TOKEN}"
@@ -110,7 +110,7 @@ def test_a_token_without_the_policy_is_refused(vault: OpenBao) -> None:
     code, out, err = gcp_token_for_dev(vault.addr, token_with(vault))
     assert code == ExitCode.AUTH
     assert out == ""
-    assert "permission denied" in err and "vault login" in err and "gcp-terraform-dev" in err
+    assert "permission denied" in err and "vault login" in err and "terraform-<root>-apply" in err
 
 
 def test_an_unknown_vault_token_is_refused(vault: OpenBao) -> None:
