@@ -11,13 +11,14 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+
+from keep.platform.waiting import wait_until
 
 SCRIPT = Path("build-support/registry/ensure-registry.sh").resolve()
 PACKAGE_CONFIG = Path("/etc/docker/registry/config.yml")
@@ -60,10 +61,9 @@ def package_service(tmp_path: Path) -> Iterator[PackageService]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 20
-    while (response := _get(port)) is None:
-        assert time.monotonic() < deadline, "the package's registry did not start"
-        time.sleep(0.2)
+    wait_until(lambda: _get(port) is not None, what="the package's registry", timeout=20)
+    response = _get(port)
+    assert response is not None
     assert response.status_code == 401, "the package's service wants a login"
     try:
         yield PackageService(port, process)

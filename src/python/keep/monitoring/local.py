@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +20,7 @@ import yaml
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn, stop
 from keep.monitoring.tools import tool
+from keep.platform.waiting import GaveUp, wait_until
 
 
 class MonitoringError(Exception):
@@ -28,19 +28,21 @@ class MonitoringError(Exception):
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    def answers() -> bool:
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
+                return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
-            pass
-        if process.poll() is not None:
-            raise MonitoringError(f"{what} exited with code {process.returncode} while starting")
-        if time.monotonic() > deadline:
-            raise MonitoringError(f"{what} did not answer {url} in {timeout:.0f} s")
-        time.sleep(0.1)
+            return False
+
+    def exited() -> str | None:
+        code = process.poll()
+        return None if code is None else f"exited with code {code} while starting"
+
+    try:
+        wait_until(answers, what=f"{what} at {url}", timeout=timeout, interval=0.1, gave_up=exited)
+    except (TimeoutError, GaveUp) as e:
+        raise MonitoringError(str(e)) from None
 
 
 @dataclass
@@ -147,11 +149,17 @@ class LocalPrometheus:
 
     def wait_for(self, expr: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         """Polls until `expr` returns something."""
-        deadline = time.monotonic() + timeout
-        while not (result := self.query(expr)):
-            if time.monotonic() > deadline:
-                raise MonitoringError(f"`{expr}` returned nothing for {timeout:.0f} s")
-            time.sleep(0.25)
+        result: list[dict[str, Any]] = []
+
+        def answered() -> bool:
+            nonlocal result
+            result = self.query(expr)
+            return bool(result)
+
+        try:
+            wait_until(answered, what=f"`{expr}` returning series", timeout=timeout, interval=0.25)
+        except TimeoutError as e:
+            raise MonitoringError(str(e)) from None
         return result
 
     def stop(self) -> None:
