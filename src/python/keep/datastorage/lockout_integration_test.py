@@ -59,6 +59,22 @@ async def test_parallel_wrong_guesses_lock_only_the_guesser(
                     f"keep:{{{created.id}}}:read".encode()}  # fmt: skip
 
 
+async def test_one_idempotency_key_with_many_passwords_is_many_guesses(
+    server: RunningServer,
+) -> None:
+    """The idempotency key is the caller's choice: reusing it must not make every wrong
+    password count as one repeated call (a lockout bypass)."""
+    guesser, owner = Client(server.port, "203.0.113.9"), Client(server.port, "198.51.100.21")
+    created = await owner.create()
+    codes = [await code_of(guesser.reveal(created.id, f"guess-{i}", key="k")) for i in range(6)]
+    assert codes == [Code.PERMISSION_DENIED] * 5 + [Code.RESOURCE_EXHAUSTED]
+    # A true repeat (same key, same password) is still one call: it is not counted again.
+    again = Client(server.port, "203.0.113.10")
+    repeats = [await code_of(again.reveal(created.id, "same", key="k")) for _ in range(6)]
+    assert repeats == [Code.PERMISSION_DENIED] * 6
+    assert await owner.reveal(created.id, created.password) == MARKER + b"hello"
+
+
 async def test_no_number_of_clients_can_destroy_or_lock_the_secret(server: RunningServer) -> None:
     owner = Client(server.port, "198.51.100.20")
     created = await owner.create()

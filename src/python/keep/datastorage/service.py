@@ -163,7 +163,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
                 f"idempotency_key must be at most {MAX_IDEMPOTENCY_KEY_CHARS} characters",
             )
         client = _client(context)
-        token = _call_token(client, request.idempotency_key)
+        token = _call_token(client, request.idempotency_key, password)
         stored = await self._call(context, self._store.get(secret_id, client))
         if stored is None:
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
@@ -250,11 +250,13 @@ def _client(context: Context) -> str:
     return client_key(peer_address(context.peer()))
 
 
-def _call_token(client: str, idempotency_key: str) -> bytes:
-    """Identifies one call, or every repeat of it: the same key from the same client."""
+def _call_token(client: str, idempotency_key: str, password: str) -> bytes:
+    """Identifies one call, or every repeat of it: the same key from the same client with the
+    same password. The password is part of it because the key is the client's choice: a guesser
+    reusing one key with different passwords makes different calls, each counted."""
     if not idempotency_key:
         return secrets.token_bytes(TOKEN_BYTES)
-    digest = hashlib.sha256(f"{client}\0{idempotency_key}".encode())
+    digest = hashlib.sha256(f"{client}\0{idempotency_key}\0{password}".encode())
     return digest.digest()[:TOKEN_BYTES]
 
 
