@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from keep.deploycheck import contract
-from keep.deploycheck.argo import expand_applicationset
+from keep.deploycheck.argocd import TemplateError, expand_applicationset
 from keep.deploycheck.render import object_id, render_argocd, render_dir, repo_root
 from keep.deploycheck.schemas import validate_object
 
@@ -123,3 +125,25 @@ def test_project_never_manages_secrets() -> None:
         (project,) = _objs("AppProject", cluster)
         kinds = {g["kind"] for g in project["spec"]["namespaceResourceWhitelist"]}
         assert "Secret" not in kinds and "*" not in kinds
+
+
+def test_applicationset_expansion_requires_keys() -> None:
+    appset: dict[str, Any] = {
+        "metadata": {"name": "x", "namespace": "argocd"},
+        "spec": {
+            "goTemplate": True,
+            "generators": [{"list": {"elements": [{"env": "dev"}]}}],
+            "template": {
+                "metadata": {"name": "keep-{{.env}}"},
+                "spec": {"project": "{{.missing}}"},
+            },
+        },
+    }
+    with pytest.raises(TemplateError):
+        expand_applicationset(appset)
+    appset["spec"]["template"]["spec"]["project"] = "keep"
+    appset["spec"]["templatePatch"] = "spec:\n  syncPolicy: {{ toJson .sp }}\n"
+    appset["spec"]["generators"][0]["list"]["elements"][0]["sp"] = {"automated": {"prune": True}}
+    (app,) = expand_applicationset(appset)
+    assert app["metadata"]["name"] == "keep-dev"
+    assert app["spec"] == {"project": "keep", "syncPolicy": {"automated": {"prune": True}}}

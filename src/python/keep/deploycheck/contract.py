@@ -1,4 +1,6 @@
-"""Names, ports and images fixed by the project contract (CONTRACT.md), as the checks see them."""
+"""Names, ports and images the manifests must agree with, as the checks see them: the services'
+ports, health services and env come from their own code (keep.<svc>.settings, READMEs), the registry
+and environments from infra/terraform and argocd/."""
 
 from __future__ import annotations
 

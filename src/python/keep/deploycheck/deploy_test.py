@@ -7,9 +7,9 @@ import copy
 
 import pytest
 
-from keep.deploycheck import contract, policy
+from keep.deploycheck import contract, edge, images, network, scaling, workloads
+from keep.deploycheck.objects import of_kind
 from keep.deploycheck.payload import check_payload_caps
-from keep.deploycheck.policy import of_kind
 from keep.deploycheck.render import (
     KUSTOMIZE_DIR,
     components,
@@ -70,14 +70,18 @@ def test_overlay_objects_validate(env: str) -> None:
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
-@pytest.mark.parametrize("check", policy.ALL_OVERLAY_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "check",
+    (*workloads.CHECKS, network.check_network_policies, edge.check_placeholders),
+    ids=lambda c: c.__name__,
+)
 def test_overlay_policy(env: str, check) -> None:  # type: ignore[no-untyped-def]
     _assert_none(check(render_overlay(env)))
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
 def test_labels(env: str) -> None:
-    _assert_none(policy.check_labels(render_overlay(env), env))
+    _assert_none(workloads.check_labels(render_overlay(env), env))
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
@@ -101,21 +105,21 @@ def test_namespaces(env: str) -> None:
 
 @pytest.mark.parametrize("env", OVERLAYS)
 def test_edge(env: str) -> None:
-    _assert_none(policy.check_edge(render_overlay(env), env))
+    _assert_none(edge.check_edge(render_overlay(env), env))
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
 def test_images_map_to_build_targets(env: str) -> None:
-    _assert_none(policy.check_images(render_overlay(env), ROOT))
+    _assert_none(images.check_images(render_overlay(env), ROOT))
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
 def test_env_vars_are_settings_fields(env: str) -> None:
-    _assert_none(policy.check_settings_env(render_overlay(env)))
+    _assert_none(workloads.check_settings_env(render_overlay(env)))
 
 
 def test_prod_is_stricter_than_dev() -> None:
-    _assert_none(policy.check_stricter(render_overlay("dev"), render_overlay("prod")))
+    _assert_none(scaling.check_stricter(render_overlay("dev"), render_overlay("prod")))
 
 
 def test_redis_only_in_dev() -> None:
@@ -127,8 +131,8 @@ def test_redis_only_in_dev() -> None:
         for o in prod
         if o["metadata"]["name"] == "redis" or o["metadata"]["name"].startswith("redis-config")
     ]
-    assert policy.secret_refs(prod) == {"keep-prod/redis-url#url", "keep-prod/redis-ca#*"}
-    assert policy.secret_refs(render_overlay("dev")) == {"keep-dev/redis-auth#password"}
+    assert workloads.secret_refs(prod) == {"keep-prod/redis-url#url", "keep-prod/redis-ca#*"}
+    assert workloads.secret_refs(render_overlay("dev")) == {"keep-dev/redis-auth#password"}
 
 
 def test_dev_redis_is_durable_and_never_evicts() -> None:
@@ -156,7 +160,7 @@ def test_dev_redis_is_durable_and_never_evicts() -> None:
 
 
 def test_argocd_webhook_exposed_once() -> None:
-    _assert_none(policy.check_argocd_webhook({env: render_overlay(env) for env in OVERLAYS}))
+    _assert_none(edge.check_argocd_webhook({env: render_overlay(env) for env in OVERLAYS}))
 
 
 @pytest.mark.parametrize("env", OVERLAYS)

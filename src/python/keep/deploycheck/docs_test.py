@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from keep.deploycheck.policy import secret_refs
 from keep.deploycheck.render import overlays, render_overlay, repo_root
+from keep.deploycheck.workloads import secret_refs
 
 ROOT = repo_root()
 README = ROOT / "deploy" / "README.md"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from keep.deploycheck import contract, policy
+from keep.deploycheck import contract, network, objects
 from keep.deploycheck.render import object_id, overlays, render_component, render_overlay
 
 OVERLAYS = overlays()
@@ -29,8 +29,8 @@ def _metrics_port(name: str) -> int | None:
 def _scrape_problems(objs: tuple[dict[str, Any], ...], component: str) -> list[str]:
     kind, selects, scraper = MONITORING[component]
     problems = []
-    ingress, _ = policy.network_graph(objs)
-    workloads = {policy.pod_labels(w)[policy.NAME]: w for w in policy.workloads(objs)}
+    ingress, _ = network.network_graph(objs)
+    workloads = {objects.pod_labels(w)[objects.NAME]: w for w in objects.workloads(objs)}
     for name, allowed in ingress.items():
         scrapers = {peer for peer, _ in allowed if peer in contract.SCRAPERS.values()}
         port = _metrics_port(name)
@@ -47,7 +47,7 @@ def _scrape_problems(objs: tuple[dict[str, Any], ...], component: str) -> list[s
             targets = [
                 w
                 for w in workloads.values()
-                if policy.selector_matches(selector, policy.pod_labels(w))
+                if objects.selector_matches(selector, objects.pod_labels(w))
             ]
             named = {
                 p.get("name")
@@ -60,7 +60,7 @@ def _scrape_problems(objs: tuple[dict[str, Any], ...], component: str) -> list[s
                 s
                 for s in objs
                 if s["kind"] == "Service"
-                and policy.selector_matches(selector, s["metadata"].get("labels", {}))
+                and objects.selector_matches(selector, s["metadata"].get("labels", {}))
             ]
             named = {p.get("name") for s in targets for p in s["spec"]["ports"]}
         if len(targets) != 1:
@@ -79,13 +79,13 @@ def test_gke_overlays_are_scraped_by_managed_prometheus_only(env: str) -> None:
 @pytest.mark.parametrize("component", sorted(MONITORING))
 def test_each_monitoring_component_admits_its_own_scraper(component: str) -> None:
     objs = render_component(component)
-    problems = _scrape_problems(objs, component) + policy.check_network_policies(objs)
+    problems = _scrape_problems(objs, component) + network.check_network_policies(objs)
     assert not problems, "\n".join(problems)
 
 
 def test_without_a_monitoring_component_no_scraper_is_admitted() -> None:
     objs = render_component("memorystore")
-    ingress, _ = policy.network_graph(objs)
+    ingress, _ = network.network_graph(objs)
     assert not {
         p for allowed in ingress.values() for p, _ in allowed if p in contract.SCRAPERS.values()
     }
@@ -97,5 +97,5 @@ def test_two_scrapers_are_a_problem() -> None:
         if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "allow-scrape-gateway"
     )  # fmt: skip
     extra = {**operator_policy, "metadata": {**operator_policy["metadata"], "name": "extra"}}
-    problems = policy.check_network_policies((*render_component("monitoring-gmp"), extra))
+    problems = network.check_network_policies((*render_component("monitoring-gmp"), extra))
     assert "more than one scraper admitted" in "\n".join(problems)

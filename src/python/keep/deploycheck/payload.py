@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from keep.deploycheck.policy import Obj, container_env, limits_doc, workloads
+from keep.deploycheck.edge import limits_doc
+from keep.deploycheck.objects import Obj, container_env, workloads
 
 CAPPED = ("gateway", "datastorage")
 VAR = "MAX_PAYLOAD_BYTES"

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections import Counter
 
-from keep.deploycheck import policy
+from keep.deploycheck import images, scaling, workloads
 from keep.deploycheck.render import DeployCheckError, object_id, overlays, render_overlay, repo_root
 
 
@@ -28,15 +28,15 @@ def report(envs: list[str]) -> str:
         ):
             lines.append(f"  {o['apiVersion']:<28} {object_id(o)}")
         lines.append("  images:")
-        lines += [f"    {image}" for image in policy.images(objs)]
+        lines += [f"    {image}" for image in images.images(objs)]
         lines.append("  secrets to create out of band (namespace/name#key):")
-        lines += [f"    {ref}" for ref in sorted(policy.secret_refs(objs))]
-        scaling = policy.scaling_summary(objs)
-        if scaling:
+        lines += [f"    {ref}" for ref in sorted(workloads.secret_refs(objs))]
+        summary = scaling.scaling_summary(objs)
+        if summary:
             lines.append("  scaling (HPA min-max, pods kept by PDB):")
             lines += [
                 f"    {n}: {s['min']}-{s['max']}, {s['guaranteed']}"
-                for n, s in sorted(scaling.items())
+                for n, s in sorted(summary.items())
             ]
     return "\n".join(lines)
 
