@@ -108,14 +108,26 @@ def check_edge(objs: Sequence[Obj], env: str) -> list[str]:
         problems.append(
             f"Ingress: static IP {ann.get('kubernetes.io/ingress.global-static-ip-name')} is not {want['static_ip']}"
         )
-    cert = _one(objs, "ManagedCertificate", ann.get("networking.gke.io/managed-certificates", ""))
-    if not cert:
+    # One ManagedCertificate per host: a multi-domain certificate is provisioned only when every
+    # domain validates, so one host's DNS problem would take the others' HTTPS down too.
+    cert_names = [
+        n.strip() for n in ann.get("networking.gke.io/managed-certificates", "").split(",") if n
+    ]
+    certs = [_one(objs, "ManagedCertificate", n) for n in cert_names]
+    if not cert_names or None in certs:
         problems.append(
-            "Ingress: managed-certificates annotation names no rendered ManagedCertificate"
+            f"Ingress: managed-certificates {cert_names} names no rendered ManagedCertificate"
         )
-    elif set(cert["spec"]["domains"]) != hosts:
+    domains = []
+    for cert in (c for c in certs if c):
+        if len(cert["spec"]["domains"]) != 1:
+            problems.append(
+                f"{object_id(cert)}: domains {cert['spec']['domains']}: one host per certificate"
+            )
+        domains += cert["spec"]["domains"]
+    if sorted(domains) != sorted(hosts):
         problems.append(
-            f"ManagedCertificate domains {cert['spec']['domains']} != Emissary Hosts {sorted(hosts)}"
+            f"ManagedCertificate domains {sorted(domains)} != Emissary Hosts {sorted(hosts)}"
         )
     fc = _one(objs, "FrontendConfig", ann.get("networking.gke.io/v1beta1.FrontendConfig", ""))
     if not fc or not fc["spec"].get("redirectToHttps", {}).get("enabled"):
