@@ -22,6 +22,15 @@ from pathlib import Path
 # Target types `./pants run` accepts (2.17): binaries, images, and every python file target.
 RUNNABLE = {"pex_binary", "docker_image", "python_source", "python_test"}
 GENERATORS = {"python_sources": "python_source", "python_tests": "python_test"}
+# BUILD-file macros (build-support/macros): macro -> the (type, name) targets a call with
+# name=N defines, "{name}" standing for N.
+MACROS = {
+    "python_service": (
+        ("pex_binary", "{name}"),
+        ("pex_binary", "{name}-deps"),
+        ("docker_image", "image"),
+    ),
+}
 GOALS = {
     "check",
     "dependencies",
@@ -79,7 +88,8 @@ def targets_in(root: Path, directory: str) -> list[Target]:
                 ),
                 default,
             )
-            found.append(Target(directory, call.func.id, str(name)))
+            expanded = MACROS.get(call.func.id, ((call.func.id, "{name}"),))
+            found += [Target(directory, t, n.format(name=name)) for t, n in expanded]
     return found
 
 

@@ -28,6 +28,12 @@ def _declares_docker_image(build_file: Path, repository: str) -> str | None:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
+            and node.func.id == "python_service"
+        ):
+            return None  # the macro (build-support/macros) declares :image, default repository
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
             and node.func.id == "docker_image"
         ):
             kw = {k.arg: k.value for k in node.keywords}

@@ -3,7 +3,9 @@
 1. Which docker_image targets could have changed: `pants --changed-since=<ref>
    --changed-dependents=transitive` (or all of them when build configuration changed, see
    `changes.GLOBAL_PATTERNS`).
-2. `pants package` them (tags are `{pants.hash}`: the same inputs give the same tag).
+2. `pants package` them (tags are `{pants.hash}`: the same inputs give the same tag). The base
+   image's content digest (keep.release.base_image) is one of those inputs, so a patched base
+   gives every image a new tag.
 3. For each tag in the chosen registry: already there -> skip, else `docker push`.
 
 Step 3 is what makes repeated runs cheap and safe: an image whose hash did not change (a
@@ -17,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from keep.release import changes, docker_info
+from keep.release import base_image, changes, docker_info
 from keep.release.pants import Pants, PantsError
 from keep.release.registry import Docker, RegistryError
 
@@ -83,6 +85,7 @@ def publish(
     global_patterns: Sequence[str] = changes.GLOBAL_PATTERNS,
     dist_dir: Path | None = None,
     out: Printer = print,
+    base_content: Callable[[Path], str] = base_image.of_buildroot,
 ) -> Report:
     pants = pants or Pants(buildroot)
     docker = docker or Docker()
@@ -109,6 +112,13 @@ def publish(
         out("no docker_image target affected: nothing to build or push")
         return report
     out(f"building {len(targets)} image(s): {' '.join(targets)}")
+
+    try:
+        content = base_content(buildroot)
+    except base_image.BaseImageError as e:
+        return _fail(report, str(e), out)
+    out(f"base image content {content[:12]} ({base_image.BUILD_ARG})")
+    pants.env[base_image.BUILD_ARG] = content
 
     try:
         pants.package(targets)

@@ -8,7 +8,9 @@ do for ./pants), picked by the fingerprint of build-support/pants/pants.lock exa
 launcher does. KEEP_E2E_PANTS (a Pants 2.17 command) and KEEP_TOOLS_DIR override that. The mini
 repo's pants.toml takes [pex-cli] from $KEEP_TOOLS_DIR like Keep's does.
 Scenarios: config change -> all pushed; nothing changed -> no build; one image's file changed ->
-only it pushed; shared file changed -> both pushed; same again -> 0 pushes.
+only it pushed; shared file changed -> both pushed; same again -> 0 pushes; a scheduled run on
+an unchanged base -> same tags, 0 pushes; on a patched base (same name, a package upgraded) ->
+new tags for both, pushed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from keep.release import publish
+from keep.release import changes, publish
 from keep.release.pants import Pants, default_env
 from keep.release.testing import commit, git
 
@@ -55,7 +57,7 @@ url_template = "file://%(env.KEEP_TOOLS_DIR)s/pex-{version}/pex"
 known_versions = ["v2.1.137|linux_x86_64|02252fec0a0fc8475f4ebc09edd65d81ae502b609549e059d45c4bc48cae944f|3563515"]
 
 [docker]
-build_args = ["BASE_IMAGE=@BASE@"]
+build_args = ["BASE_IMAGE=@BASE@", "BASE_IMAGE_CONTENT"]
 
 [docker.registries.local]
 address = "127.0.0.1:5000/keep"
@@ -69,6 +71,8 @@ default = true
 DOCKERFILE = """\
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
+ARG BASE_IMAGE_CONTENT
+LABEL base-content=${BASE_IMAGE_CONTENT}
 COPY src/shared/shared.txt src/@SVC@/own.txt /app/
 USER 10001
 ENTRYPOINT ["cat", "/app/shared.txt", "/app/own.txt"]
@@ -114,14 +118,37 @@ def nested_pants() -> tuple[tuple[str, ...], dict[str, str]]:
     return command, {**default_env(), "KEEP_TOOLS_DIR": str(tools)}
 
 
+def base_of(token: str) -> str:
+    return f"keep-e2e-base-{token}:r1"
+
+
+def patch_base(token: str, tmp_path: Path) -> None:
+    """What a Debian security update does to the base: same name, one package newer."""
+    context = tmp_path / "patched-base"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        f"FROM {base_of(token)}\nUSER 0\n"
+        # dpkg's status database is what the base's content digest is computed from.
+        "RUN sed -i '0,/^Version: /s/^Version: \\(.*\\)$/Version: \\1+security1/' "
+        "/var/lib/dpkg/status\nUSER 10001\n"
+    )
+    subprocess.run(
+        ["docker", "build", "-q", "-t", base_of(token), str(context)],
+        check=True,
+        capture_output=True,
+    )
+
+
 @pytest.fixture
 def mini_repo(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     token = uuid.uuid4().hex[:8]
     root = tmp_path / "mini"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
+    # The mini repo's own name for the base, so the test can patch it in place.
+    subprocess.run(["docker", "tag", BASE, base_of(token)], check=True)
     files = {
-        "pants.toml": PANTS_TOML.replace("@BASE@", BASE),
+        "pants.toml": PANTS_TOML.replace("@BASE@", base_of(token)),
         ".gitignore": "/dist/\n/.pants.d/\n/.pids/\n",
         "src/shared/BUILD": 'files(name="files", sources=["shared.txt"])\n',
         "src/shared/shared.txt": f"shared {token}\n",
@@ -146,13 +173,15 @@ def mini_repo(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
 
 
-def test_publish_end_to_end(mini_repo: tuple[Path, str]) -> None:
+def test_publish_end_to_end(mini_repo: tuple[Path, str], tmp_path: Path) -> None:
     root, token = mini_repo
     command, env = nested_pants()
     pants = Pants(root, command=command, env=env)
 
-    def run(ref: str) -> publish.Report:
-        report = publish.publish(buildroot=root, ref=ref, registry="local", pants=pants)
+    def run(ref: str, global_patterns: tuple[str, ...] = changes.GLOBAL_PATTERNS) -> publish.Report:
+        report = publish.publish(
+            buildroot=root, ref=ref, registry="local", pants=pants, global_patterns=global_patterns
+        )
         assert report.ok, report.to_json()
         return report
 
@@ -180,3 +209,13 @@ def test_publish_end_to_end(mini_repo: tuple[Path, str]) -> None:
     assert pushed(again) == set()
     assert {i.status for i in again.images} == {publish.SKIPPED}
     assert again.tags() == both.tags()
+
+    # The weekly release: everything, on the base the runner just built (release.yml passes
+    # --global-pattern '*'). Same packages: same tags, nothing pushed.
+    weekly = run(c2, global_patterns=("*",))
+    assert weekly.tags() == both.tags() and pushed(weekly) == set()
+
+    patch_base(token, tmp_path)
+    patched = run(c2, global_patterns=("*",))
+    assert pushed(patched) == {"alpha", "beta"}
+    assert all(patched.tags()[repo] != tag for repo, tag in both.tags().items())

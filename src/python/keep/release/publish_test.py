@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from keep.release import publish
+from keep.release import base_image, publish
 from keep.release.pants import Pants
 from keep.release.registry import Docker
 from keep.release.testing import commit, git
@@ -26,13 +26,15 @@ class FakePants:
         self.repo = repo
         self.hashes = hashes
         self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str]] = []
 
     def __call__(
         self, argv: Sequence[str], cwd: Path, env: Mapping[str, str]
     ) -> subprocess.CompletedProcess[str]:
-        assert env == {"PANTS_CONCURRENT": "True"}
+        assert env["PANTS_CONCURRENT"] == "True"
         args = list(argv[1:])
         self.calls.append(args)
+        self.envs.append(dict(env))
         out = ""
         if "list" in args and "::" in args:
             out = "\n".join(ALL)
@@ -92,6 +94,7 @@ def run(
     repo: Path, ref: str, registry: FakeRegistry, pants: FakePants, **kw: object
 ) -> publish.Report:
     lines: list[str] = []
+    kw.setdefault("base_content", lambda _: BASE_CONTENT)
     report = publish.publish(
         buildroot=repo,
         ref=ref,
@@ -106,6 +109,7 @@ def run(
 
 
 HASHES = {"datastorage": "d1", "gateway": "g1", "ratelimit": "r1"}
+BASE_CONTENT = "c0ffee" * 10 + "abcd"
 
 
 def test_nothing_changed_runs_no_build(repo: Path) -> None:
@@ -126,6 +130,8 @@ def test_source_change_builds_dependents_and_pushes_missing(repo: Path) -> None:
         "list",
     ]
     assert pants.calls[1] == ["package", "src/python/keep/gateway:image"]
+    # The base image's content is a build arg of the package run, hence part of {pants.hash}.
+    assert pants.envs[1]["BASE_IMAGE_CONTENT"] == BASE_CONTENT
     assert reg.pushed == ["127.0.0.1:5000/keep/gateway:g1"]
     assert report.ok and report.pushed() == {"gateway": "g1"}
 
@@ -182,6 +188,7 @@ def test_unknown_registry_alias_fails(repo: Path) -> None:
         pants=Pants(repo, command=("p",), runner=pants),
         docker=Docker(runner=reg),
         out=lambda _: None,
+        base_content=lambda _: BASE_CONTENT,
     )
     assert not report.ok and "no tag for registry 'artifact-registry'" in report.images[0].reason
 
@@ -202,8 +209,22 @@ def test_pants_failure_fails_the_run(repo: Path) -> None:
         pants=Pants(repo, command=("p",), runner=broken),
         docker=Docker(runner=FakeRegistry(set())),
         out=lambda _: None,
+        base_content=lambda _: BASE_CONTENT,
     )
     assert not report.ok and report.error and "exit code 1" in report.error
+
+
+def test_an_unreadable_base_image_fails_before_building(repo: Path) -> None:
+    base = git(repo, "rev-parse", "HEAD")
+    commit(repo, {"src/python/keep/gateway/app.py": "x = 9\n"})
+    pants = FakePants(repo, HASHES)
+
+    def missing(_: Path) -> str:
+        raise base_image.BaseImageError("cannot list the packages of keep/python-base:x")
+
+    report = run(repo, base, FakeRegistry(set()), pants, base_content=missing)
+    assert not report.ok and report.error and "cannot list the packages" in report.error
+    assert not any(call[0] == "package" for call in pants.calls)
 
 
 @pytest.mark.parametrize("existing", [True, False])
