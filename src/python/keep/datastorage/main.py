@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
+from keep.datastorage.expiry_ledger import ExpiryLedger
 from keep.datastorage.service import DataStorageService
 from keep.datastorage.settings import Settings
 from keep.datastorage.store import LockoutPolicy, Replication, SecretStore
@@ -18,11 +20,13 @@ _MESSAGE_OVERHEAD_BYTES = 4096
 
 
 def build_service(settings: Settings) -> GrpcService:
+    """Runs inside the event loop: it starts the expiry ledger's sweeper."""
+    # No retries in the client: the store repeats its idempotent calls itself (store.py).
+    redis = connect(
+        str(settings.redis_url), settings.redis_timeout_seconds, cluster=settings.redis_cluster
+    )
     store = SecretStore(
-        # No retries in the client: the store repeats its idempotent calls itself (store.py).
-        connect(
-            str(settings.redis_url), settings.redis_timeout_seconds, cluster=settings.redis_cluster
-        ),
+        redis,
         LockoutPolicy(
             lock_threshold=settings.lockout_threshold,
             window_seconds=settings.lockout_window_seconds,
@@ -32,7 +36,16 @@ def build_service(settings: Settings) -> GrpcService:
         settings.redis_timeout_seconds,
         Replication(settings.redis_wait_replicas, settings.redis_wait_timeout_ms),
     )
-    servicer = DataStorageService(store, settings.max_payload_bytes, settings.default_ttl_seconds)
+    ledger = ExpiryLedger(redis)
+    sweeper = asyncio.get_running_loop().create_task(ledger.run())
+    servicer = DataStorageService(
+        store, settings.max_payload_bytes, settings.default_ttl_seconds, ledger
+    )
+
+    async def cleanup() -> None:
+        sweeper.cancel()
+        await store.close()
+
     return GrpcService(
         name="datastorage",
         port=settings.grpc_port,
@@ -41,7 +54,7 @@ def build_service(settings: Settings) -> GrpcService:
         ),
         service_names=[datastorage_pb2.DESCRIPTOR.services_by_name["DataStorageService"].full_name],
         readiness=store.ping,
-        cleanup=store.close,
+        cleanup=cleanup,
         grpc_options=[
             (
                 "grpc.max_receive_message_length",

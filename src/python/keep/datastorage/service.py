@@ -16,6 +16,7 @@ from prometheus_client import Counter
 
 from keep.datastorage import crypto
 from keep.datastorage.clients import CLIENT_ADDRESS_METADATA, client_key, peer_address
+from keep.datastorage.expiry_ledger import ExpiryLedger
 from keep.datastorage.store import (
     TOKEN_BYTES,
     Failure,
@@ -55,6 +56,13 @@ STORAGE_FULL = Counter("keep_storage_full_total", "Writes refused: Redis is out 
 WRONG_PASSWORDS = Counter(
     "keep_secret_wrong_passwords_total", "Wrong passwords, by what they led to.", ["outcome"]
 )
+LOCKOUT_REFUSALS = Counter(
+    "keep_secret_lockout_refusals_total", "Reveals and burns refused: the client is locked out."
+)
+# Zero series from the start, so rates and alerts see "none yet" rather than "no data".
+for _outcome in ("counted", "locked_now", "locked", "gone", "uncounted"):
+    WRONG_PASSWORDS.labels(_outcome)
+SECRETS_BURNED.labels("request")
 
 
 def _timestamp(ms: int) -> Timestamp:
@@ -72,8 +80,15 @@ async def _abort(
 
 
 class DataStorageService(pb_grpc.DataStorageServiceServicer):
-    def __init__(self, store: SecretStore, max_payload_bytes: int, default_ttl_seconds: int):
+    def __init__(
+        self,
+        store: SecretStore,
+        max_payload_bytes: int,
+        default_ttl_seconds: int,
+        ledger: ExpiryLedger | None = None,
+    ):
         self._store = store
+        self._ledger = ledger
         self._max_payload_bytes = max_payload_bytes
         self._default_ttl_seconds = default_ttl_seconds
 
@@ -105,6 +120,8 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             record = crypto.seal(payload, secret_id, password, expires_at_ms)
             if await self._call(context, self._store.create(secret_id, record)):
                 SECRETS_CREATED.inc()
+                if self._ledger is not None:
+                    await self._ledger.created(expires_at_ms)
                 log.info("secret created", extra={"secret_id": redact_id(secret_id), "ttl": ttl})
                 return pb.CreateSecretResponse(
                     id=secret_id, password=password, expires_at=_timestamp(expires_at_ms)
@@ -190,6 +207,8 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
         claimed = self._store.claim(secret_id, client, stored, token)
         if not await self._call(context, claimed, UNKNOWN_OUTCOME_MESSAGE):
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+        if self._ledger is not None:
+            await self._ledger.consumed(stored.record.expires_at_ms)
         return payload, False
 
     async def _wrong_password(
@@ -261,6 +280,7 @@ def _call_token(client: str, idempotency_key: str, password: str) -> bytes:
 
 
 async def _locked(context: Context, seconds: float) -> NoReturn:
+    LOCKOUT_REFUSALS.inc()
     retry_after = max(1, math.ceil(seconds))
     await _abort(
         context,

@@ -40,7 +40,7 @@ SCRAPERS = {
 }
 # Components no overlay uses: alternatives for other clusters, rendered and checked on the base
 # (deploycheck's tests) and documented in deploy/README.md.
-ALTERNATIVE_COMPONENTS = {"monitoring-prometheus-operator"}
+ALTERNATIVE_COMPONENTS = {"monitoring-prometheus-operator", "dapr", "knative"}
 # Exporter sidecars' metrics ports (besides each service's own metrics_port).
 EXPORTER_METRICS_PORTS = {"redis": 9121}
 EXPECTED_CALLERS = {

@@ -8,12 +8,14 @@ from keep.gateway import api, curl, health, pages
 from keep.gateway.middleware import errors, observe
 from keep.gateway.settings import Settings
 from keep.gateway.state import SETTINGS, backends
+from keep.gateway.tracing import trace_requests
 
 
 def create_app(settings: Settings) -> web.Application:
     # Handlers read bodies themselves with their own caps; this is only the backstop.
     app = web.Application(
-        middlewares=[observe, errors], client_max_size=6 * settings.max_payload_bytes + 8192
+        middlewares=[trace_requests, observe, errors],
+        client_max_size=6 * settings.max_payload_bytes + 8192,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(backends)

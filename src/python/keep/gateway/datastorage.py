@@ -41,11 +41,16 @@ class Status:
 
 class DataStorage:
     def __init__(
-        self, address: str, timeout: float, max_payload_bytes: int, tls: TlsFiles | None = None
+        self,
+        address: str,
+        timeout: float,
+        max_payload_bytes: int,
+        tls: TlsFiles | None = None,
+        dapr_app_id: str | None = None,
     ):
         # gRPC's default 4 MiB receive limit would refuse reveals of larger allowed payloads.
         size = ("grpc.max_receive_message_length", max_payload_bytes + _MESSAGE_OVERHEAD_BYTES)
-        self._channel = client_channel(address, tls, [size])
+        self._channel = client_channel(address, tls, [size], dapr_app_id)
         self._stub = pb_grpc.DataStorageServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._timeout = timeout

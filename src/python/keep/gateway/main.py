@@ -16,6 +16,7 @@ from keep.platform.logs import configure_logging
 from keep.platform.metrics import start_metrics_server
 from keep.platform.server import shutdown_signal
 from keep.platform.settings import SettingsError, load_settings
+from keep.platform.tracing import configure_tracing
 
 log = logging.getLogger("keep.gateway")  # not "__main__" when run as the entry point
 
@@ -52,6 +53,7 @@ def main() -> None:
         print(e, file=sys.stderr)
         sys.exit(2)
     configure_logging("gateway", settings.log_level)
+    configure_tracing("gateway")
     start_metrics_server(settings.metrics_port)
     asyncio.run(serve(settings))
 

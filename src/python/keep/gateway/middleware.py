@@ -32,7 +32,7 @@ def method_label(method: str) -> str:
     return method if method in _KNOWN_METHODS else "other"
 
 
-def _route(request: web.Request) -> str:
+def route_of(request: web.Request) -> str:
     """The route template (e.g. /api/v1/secrets/{id}): bounded label values, no ids."""
     info = request.match_info
     resource = info.route.resource if info.http_exception is None else None
@@ -74,7 +74,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(ApiError(e.status, _code(e.reason), e.reason))
     except Exception:
         # A bug, never the client's fault: logged with its traceback, answered as JSON.
-        log.exception("unhandled error", extra={"route": _route(request)})
+        log.exception("unhandled error", extra={"route": route_of(request)})
         return error_response(
             ApiError(500, "internal_error", "Something went wrong on our side; try again.")
         )
@@ -96,7 +96,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         metrics.HTTP_IN_FLIGHT.dec()
         elapsed = time.perf_counter() - started
-        route = _route(request)
+        route = route_of(request)
         metrics.HTTP_REQUESTS.labels(route, method_label(request.method), str(status)).inc()
         metrics.HTTP_LATENCY.labels(route).observe(elapsed)
         access_log.info(

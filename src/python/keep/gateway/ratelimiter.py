@@ -39,8 +39,15 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, address: str, domain: str, timeout: float, tls: TlsFiles | None = None):
-        self._channel = client_channel(address, tls)
+    def __init__(
+        self,
+        address: str,
+        domain: str,
+        timeout: float,
+        tls: TlsFiles | None = None,
+        dapr_app_id: str | None = None,
+    ):
+        self._channel = client_channel(address, tls, dapr_app_id=dapr_app_id)
         self._stub = rls_pb2_grpc.RateLimitServiceStub(self._channel)
         self._domain = domain
         self._timeout = timeout

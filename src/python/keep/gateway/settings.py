@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 
 from keep.platform.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    http_port: int = Field(default=8080, ge=0, le=65535)
+    # Knative Serving names the port in $PORT; HTTP_PORT wins when both are set.
+    http_port: int = Field(
+        default=8080, ge=0, le=65535, validation_alias=AliasChoices("http_port", "port")
+    )
     metrics_port: int = Field(default=9103, ge=0, le=65535)
     # Base of the links handed out, e.g. https://keep.example.com (no trailing slash needed).
     public_url: str = Field(default="http://localhost:8080", pattern=r"^https?://[^\s/]+(/\S*)?$")
     datastorage_address: str = "localhost:50051"
     ratelimit_address: str = "localhost:50052"
+    # Through the Dapr sidecar (deploy/kustomize/components/dapr): datastorage and ratelimit are
+    # called on localhost:DAPR_GRPC_PORT (the sidecar sets it) with `dapr-app-id` metadata, and
+    # the two addresses above are unused.
+    via_dapr: bool = False
+    dapr_grpc_port: int = Field(default=50001, ge=1, le=65535)
+    datastorage_app_id: str = "datastorage"
+    ratelimit_app_id: str = "ratelimit"
     # Largest secret, in bytes (the same cap data-storage enforces).
     max_payload_bytes: int = Field(default=65536, ge=1, le=16 * 1024 * 1024)
     # How many X-Forwarded-For entries, counted from the right, were added by proxies we trust.

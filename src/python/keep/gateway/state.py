@@ -33,19 +33,26 @@ async def backends(app: web.Application) -> AsyncIterator[None]:
     """Opens the gRPC channels inside the event loop and closes them on shutdown."""
     settings = app[SETTINGS]
     tls = client_tls(settings)
+    datastorage, ratelimit = settings.datastorage_address, settings.ratelimit_address
+    datastorage_app = ratelimit_app = None
+    if settings.via_dapr:  # both through the local sidecar, which routes by app id
+        datastorage = ratelimit = f"127.0.0.1:{settings.dapr_grpc_port}"
+        datastorage_app, ratelimit_app = settings.datastorage_app_id, settings.ratelimit_app_id
     app[GATEWAY] = Gateway(
         settings,
         DataStorage(
-            settings.datastorage_address,
+            datastorage,
             settings.datastorage_timeout_seconds,
             settings.max_payload_bytes,
             tls,
+            datastorage_app,
         ),
         RateLimiter(
-            settings.ratelimit_address,
+            ratelimit,
             settings.ratelimit_domain,
             settings.ratelimit_timeout_seconds,
             tls,
+            ratelimit_app,
         ),
     )
     yield

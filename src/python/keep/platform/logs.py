@@ -8,6 +8,7 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 from keep.platform.settings import log_level_number
+from keep.platform.tracing import TraceIds
 
 # Cloud Logging reads `severity` and an ISO 8601 `time`.
 _RENAMED = {"levelname": "severity", "name": "logger"}
@@ -24,6 +25,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             timestamp="time",
         )
     )
+    handler.addFilter(TraceIds())  # one request's lines share a trace_id across services
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(log_level_number(level))

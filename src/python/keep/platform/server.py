@@ -19,6 +19,7 @@ from keep.platform.logs import configure_logging
 from keep.platform.metrics import MetricsInterceptor, start_metrics_server
 from keep.platform.settings import ServiceSettings
 from keep.platform.tls import TlsFiles, server_credentials, server_tls
+from keep.platform.tracing import configure_tracing, server_interceptors
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ class RunningServer:
         self.service = service
         self.grace = grace
         self.server = grpc.aio.server(
-            interceptors=[MetricsInterceptor()], options=list(service.grpc_options)
+            # Tracing first: metrics, handlers and their log lines run inside the RPC's span.
+            interceptors=[*server_interceptors(), MetricsInterceptor()],
+            options=list(service.grpc_options),
         )
         service.register(self.server)
         self.health = HealthReporter(self.server, service.readiness, service.readiness_interval)
@@ -131,5 +134,6 @@ def run(name: str, settings: ServiceSettings, build: Callable[[], GrpcService]) 
         await serve_until_signalled(build(), settings.shutdown_grace_seconds, server_tls(settings))
 
     configure_logging(name, settings.log_level)
+    configure_tracing(name)
     start_metrics_server(settings.metrics_port)
     asyncio.run(main())

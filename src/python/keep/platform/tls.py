@@ -22,7 +22,9 @@ from typing import Any
 
 import grpc
 
+from keep.platform.dapr import AppIdInterceptor
 from keep.platform.settings import ServiceSettings
+from keep.platform.tracing import client_interceptors
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +146,23 @@ def channel_credentials(files: TlsFiles) -> grpc.ChannelCredentials:
     )
 
 
-def client_channel(address: str, files: TlsFiles | None, options: Options = ()) -> grpc.aio.Channel:
+def client_channel(
+    address: str, files: TlsFiles | None, options: Options = (), dapr_app_id: str | None = None
+) -> grpc.aio.Channel:
     """A grpc.aio channel to `address`: plaintext when `files` is None, else TLS verified
-    against `files.ca` (with the client certificate when cert and key are set)."""
+    against `files.ca` (with the client certificate when cert and key are set). With
+    `dapr_app_id`, `address` is the local Dapr sidecar and every call names the target app
+    (the sidecars encrypt the hop between them: no TLS files then)."""
+    if dapr_app_id is not None:
+        return grpc.aio.insecure_channel(
+            address,
+            options=list(options),
+            interceptors=[*client_interceptors(), AppIdInterceptor(dapr_app_id)],  # type: ignore[list-item]
+        )
     if files is None:
-        return grpc.aio.insecure_channel(address, options=list(options))
+        return grpc.aio.insecure_channel(
+            address, options=list(options), interceptors=client_interceptors()
+        )
     return ReloadingChannel(address, files, options)
 
 
@@ -167,7 +181,10 @@ class ReloadingChannel(grpc.aio.Channel):
 
     def _open(self) -> grpc.aio.Channel:
         return grpc.aio.secure_channel(
-            self._address, channel_credentials(self._files), options=self._options
+            self._address,
+            channel_credentials(self._files),
+            options=self._options,
+            interceptors=client_interceptors(),
         )
 
     def current(self) -> grpc.aio.Channel:
