@@ -16,15 +16,19 @@ import time
 from typing import Any
 
 from prometheus_client import Counter
+from redis.exceptions import RedisError
 
 from keep.platform.redis import UNAVAILABLE_ERRORS
+
+# Anything Redis can say no with (unreachable, full, ...): the ledger never fails a request.
+_LEDGER_ERRORS = (RedisError, *UNAVAILABLE_ERRORS)
 
 EXPIRED_UNREAD = Counter(
     "keep_secrets_expired_unread_total",
     "Secrets whose TTL ran out before anyone revealed or burned them.",
 )
 LEDGER_ERRORS = Counter(
-    "keep_expiry_ledger_errors_total", "Ledger updates or sweeps that Redis did not answer."
+    "keep_expiry_ledger_errors_total", "Ledger updates or sweeps that Redis refused or missed."
 )
 
 BUCKET_MS = 60_000
@@ -63,9 +67,9 @@ class ExpiryLedger:
                 pipe.incrby(_key(bucket), delta)
                 pipe.pexpireat(_key(bucket), (bucket + 1 + LOOKBACK_BUCKETS) * BUCKET_MS)
                 await pipe.execute()
-        except UNAVAILABLE_ERRORS:
+        except _LEDGER_ERRORS as e:
             LEDGER_ERRORS.inc()
-            log.warning("expiry ledger not updated: redis unavailable")
+            log.warning("expiry ledger not updated", extra={"error": type(e).__name__})
 
     async def sweep(self, now_ms: int | None = None) -> int:
         """Counts the finished minutes of the last LOOKBACK_BUCKETS; returns how many expired."""
@@ -77,9 +81,9 @@ class ExpiryLedger:
                 for bucket in buckets:
                     pipe.getdel(_key(bucket))
                 values = await pipe.execute()
-        except UNAVAILABLE_ERRORS:
+        except _LEDGER_ERRORS as e:
             LEDGER_ERRORS.inc()
-            log.warning("expiry ledger not swept: redis unavailable")
+            log.warning("expiry ledger not swept", extra={"error": type(e).__name__})
             return 0
         # Negative only for secrets created before the ledger existed.
         expired = sum(max(0, int(v)) for v in values if v is not None)

@@ -77,3 +77,12 @@ async def test_more_consumed_than_created_counts_nothing(redis: Any, leftover: i
         await ledger.created(T0)
     await ledger.consumed(T0)
     assert await ledger.sweep(T0 + BUCKET_MS + SETTLE_MS) == 0
+
+
+async def test_a_full_redis_never_raises(redis: Any) -> None:
+    # Reveals must keep working when Redis is out of memory (the ledger's INCRBY is refused).
+    await redis.config_set("maxmemory", "1")
+    try:
+        await ExpiryLedger(redis).consumed(T0)
+    finally:
+        await redis.config_set("maxmemory", "0")
