@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from keep.deploycheck import contract, policy
+from keep.deploycheck import contract
+from keep.deploycheck.network import network_graph
+from keep.deploycheck.objects import workloads
+from keep.deploycheck.workloads import check_settings_env
 from keep.deploycheck.render import render_component
 from keep.deploycheck.schemas import load_schema
 
@@ -37,10 +40,10 @@ def test_dapr_sidecars_match_the_services() -> None:
 
 def test_dapr_gateway_calls_through_its_sidecar() -> None:
     objs = render_component("dapr")
-    assert policy.check_settings_env(objs) == []
+    assert check_settings_env(objs) == []
     (container,) = _named(objs, "Deployment", "gateway")["spec"]["template"]["spec"]["containers"]
     assert {"name": "VIA_DAPR", "value": "true"} in container["env"]
-    ingress, egress = policy.network_graph(objs)
+    ingress, egress = network_graph(objs)
     assert {("datastorage", 50002), ("ratelimit", 50002)} <= egress["gateway"]
     assert ("gateway", 50002) in ingress["datastorage"] and ("gateway", 50002) in ingress[
         "ratelimit"
@@ -65,7 +68,7 @@ def test_only_the_gateway_may_invoke_the_backends() -> None:
 
 def test_knative_runs_the_gateway_and_keeps_the_backends() -> None:
     objs = render_component("knative")
-    assert {w["metadata"]["name"] for w in policy.workloads(objs)} == {
+    assert {w["metadata"]["name"] for w in workloads(objs)} == {
         "datastorage",
         "ratelimit",
         "redis",
@@ -84,7 +87,7 @@ def test_knative_runs_the_gateway_and_keeps_the_backends() -> None:
 
 
 def test_knative_gateway_admits_only_knative_ingress() -> None:
-    ingress, _ = policy.network_graph(render_component("knative"))
+    ingress, _ = network_graph(render_component("knative"))
     assert {peer for peer, _ in ingress["datastorage"]} == {"gateway"}
     np = _named(render_component("knative"), "NetworkPolicy", "gateway")
     sources = {
