@@ -9,9 +9,9 @@ from typing import Any
 from keep.deploycheck import contract
 from keep.deploycheck.network import network_graph
 from keep.deploycheck.objects import workloads
-from keep.deploycheck.workloads import check_settings_env
 from keep.deploycheck.render import render_component
 from keep.deploycheck.schemas import load_schema
+from keep.deploycheck.workloads import check_settings_env
 
 Objs = tuple[dict[str, Any], ...]
 
