@@ -189,7 +189,7 @@ def test_publish_end_to_end(mini_repo: tuple[Path, str], tmp_path: Path) -> None
         return {i.repository.split("-")[1] for i in report.images if i.status == publish.PUSHED}
 
     c0 = git(root, "rev-parse", "HEAD")
-    c1 = commit(root, {"pants.toml": PANTS_TOML.replace("@BASE@", BASE) + "# touched\n"})
+    c1 = commit(root, {"pants.toml": PANTS_TOML.replace("@BASE@", base_of(token)) + "# touched\n"})
     first = run(c0)  # configuration changed -> every image
     assert pushed(first) == {"alpha", "beta"}
     assert len(first.targets) == 2
