@@ -7,9 +7,9 @@ arriving while a service is already draining would cut its shutdown short)."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,13 +17,18 @@ from collections.abc import Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
-_PR_SET_PDEATHSIG = 1
+# Children get SIGTERM when their parent dies (Linux's PR_SET_PDEATHSIG), set by util-linux's
+# `setpriv` exec'ing the child. Not with a Python `preexec_fn`: that forces fork() instead of
+# vfork(), running Python and every library's atfork handler in the child of a parent that has
+# threads (grpc's pollers, OpenTelemetry's exporters); under load the child then aborted
+# (SIGABRT) before exec. Without setpriv (macOS) a child outlives a SIGKILLed parent.
+_SETPRIV = shutil.which("setpriv") if sys.platform == "linux" else None
 
 
-def _die_with_parent() -> None:
-    # Linux: the kernel sends SIGTERM to the child when the parent dies, even by SIGKILL.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _with_parent_death_signal(argv: Sequence[str]) -> list[str]:
+    if _SETPRIV is None:
+        return list(argv)
+    return [_SETPRIV, "--pdeathsig", "TERM", "--", *argv]
 
 
 def python_env(extra: Mapping[str, str]) -> dict[str, str]:
@@ -41,12 +46,11 @@ def spawn(
     stdout: int | None = None,
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        list(argv),
+        _with_parent_death_signal(argv),
         env=dict(env) if env is not None else None,
         stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=subprocess.STDOUT if stdout is not None else None,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist when we spawn
         process_group=0,
     )
 
