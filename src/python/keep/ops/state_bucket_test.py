@@ -17,7 +17,7 @@ from google.cloud import storage
 from keep.ops import state_bucket
 from keep.ops.cli import main
 from keep.ops.errors import ExitCode
-from keep.platform.waiting import GaveUp, wait_until
+from keep.platform.waiting import GaveUp, exited, wait_until
 
 PROJECT = "keep-artifacts"
 # gcp-storage-emulator puts every new bucket in "US" (it ignores the insert body's location), so
@@ -57,11 +57,10 @@ def emulator() -> Iterator[str]:
             return False
         return True
 
-    def exited() -> str | None:
-        return None if proc.poll() is None else f"exited with code {proc.returncode}"
-
     try:
-        wait_until(listening, what="gcp-storage-emulator", timeout=30, interval=0.1, gave_up=exited)
+        wait_until(
+            listening, what="gcp-storage-emulator", timeout=30, interval=0.1, gave_up=exited(proc)
+        )
     except (TimeoutError, GaveUp) as e:
         proc.kill()
         stderr = proc.stderr.read().decode() if proc.stderr else ""

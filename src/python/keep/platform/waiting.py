@@ -9,14 +9,26 @@ exited) instead of waiting out the deadline.
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
+from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 
 class GaveUp(RuntimeError):
     """Waiting stopped early: what was awaited can no longer become ready."""
+
+
+def exited(process: subprocess.Popen[Any]) -> Callable[[], str | None]:
+    """A `gave_up` for waiting on a child process: its exit code, once it has exited."""
+
+    def reason() -> str | None:
+        code = process.poll()
+        return None if code is None else f"exited with code {code}"
+
+    return reason
 
 
 def wait_until(

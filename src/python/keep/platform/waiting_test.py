@@ -1,8 +1,10 @@
 import itertools
+import subprocess
+import sys
 
 import pytest
 
-from keep.platform.waiting import GaveUp, wait_until
+from keep.platform.waiting import GaveUp, exited, wait_until
 
 
 def test_returns_once_ready_after_polling() -> None:
@@ -35,3 +37,9 @@ def test_exceptions_from_the_probe_propagate_unchanged() -> None:
 
     with pytest.raises(ValueError, match="bad probe"):
         wait_until(probe, what="x", timeout=5)
+
+
+def test_waiting_on_a_process_gives_up_when_it_exits() -> None:
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(GaveUp, match="^child: exited with code 3$"):
+        wait_until(lambda: False, what="child", timeout=30, gave_up=exited(process))
