@@ -114,10 +114,9 @@ async def bench_grpc(
         return await load(label, concurrency, duration, create_then_reveal, rate, server_pids)
 
 
-async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
-    """The Redis commands one create+reveal issues (create script; GET+PTTL+GET; claim script),
-    without gRPC or encryption in the way."""
-    store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800), 1.0)
+def store_round_trip(store: SecretStore, payload: bytes) -> Operation:
+    """One create+reveal as the store issues it (create script; GET+PTTL+GET; claim script),
+    timed into the results like a request."""
     record = crypto.seal(payload, crypto.new_id(), crypto.new_password(), 0)
 
     async def create_then_claim(results: Results, due: float) -> None:
@@ -130,9 +129,17 @@ async def bench_redis(redis_url: str, concurrency: int, duration: float, payload
         started = time.perf_counter()
         stored = await store.get(secret_id, "bench")
         assert stored is not None
-        await store.claim(secret_id, "bench", stored, secrets.token_bytes(TOKEN_BYTES))
+        assert await store.claim(secret_id, "bench", stored, secrets.token_bytes(TOKEN_BYTES))
         timed(results, started)
 
+    return create_then_claim
+
+
+async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
+    """The Redis commands one create+reveal issues (create script; GET+PTTL+GET; claim script),
+    without gRPC or encryption in the way."""
+    store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800), 1.0)
+    create_then_claim = store_round_trip(store, payload)
     try:
         return await load("redis-py, same commands", concurrency, duration, create_then_claim)
     finally:

@@ -13,37 +13,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
-import time
 
 import redis
 
-from keep.bench.grpc_bench import load, timed
+from keep.bench.grpc_bench import load, store_round_trip
 from keep.bench.stats import Results
-from keep.datastorage import crypto
-from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, Replication, SecretStore
+from keep.datastorage.store import LockoutPolicy, Replication, SecretStore
 from keep.localstack.embedded_redis import EmbeddedRedis
 from keep.platform.redis import connect
+from keep.platform.waiting import wait_until
 
 
 async def bench(url: str, replicas: int, concurrency: int, duration: float) -> Results:
     store = SecretStore(
         connect(url, 1.0), LockoutPolicy(5, 600, 1800), 1.0, Replication(replicas, 500)
     )
-    record = crypto.seal(os.urandom(1024), crypto.new_id(), crypto.new_password(), 0)
-
-    async def create_then_claim(results: Results, due: float) -> None:
-        secret_id = secrets.token_urlsafe(16)
-        sealed = crypto.SealedRecord(
-            int(time.time() * 1000) + 3_600_000, record.salt, record.nonce, record.ciphertext
-        )
-        await store.create(secret_id, sealed)
-        timed(results, due)
-        started = time.perf_counter()
-        stored = await store.get(secret_id, "bench")
-        assert stored is not None
-        assert await store.claim(secret_id, "bench", stored, secrets.token_bytes(TOKEN_BYTES))
-        timed(results, started)
+    create_then_claim = store_round_trip(store, os.urandom(1024))
 
     try:
         await load("warm-up", 4, 0.5, create_then_claim)
@@ -63,8 +48,11 @@ def main() -> None:
         EmbeddedRedis(extra_args=("--replicaof", "127.0.0.1", str(primary.port))) as replica,
     ):
         replica_client = redis.Redis(port=replica.port)
-        while replica_client.info("replication").get("master_link_status") != "up":
-            time.sleep(0.05)
+        wait_until(
+            lambda: replica_client.info("replication").get("master_link_status") == "up",
+            what=f"replica on port {replica.port} linked to its primary",
+            timeout=30,
+        )
         without, with_wait = Results("no WAIT"), Results("WAIT 1")
         for _ in range(args.rounds):
             for total, replicas in ((without, 0), (with_wait, 1)):
