@@ -24,8 +24,8 @@ import grpc
 
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
-from keep.localstack.ports import free_port
-from keep.localstack.processes import python_env, spawn, stop
+from keep.devstack.ports import free_port
+from keep.devstack.processes import python_env, spawn, stop
 
 Context = grpc.aio.ServicerContext[Any, Any]
 _ID = "echo-echo-echo-echo-ec"  # 22 characters, like a real id

@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 
 UNLIMITED = {"unit": "second", "requests_per_unit": 1_000_000_000}
 HIGH_LIMITS = f"""

@@ -6,7 +6,7 @@ Each of N clients repeatedly creates a secret (1 KiB by default) and reveals it,
 requests are creates and half reveals. Two measurements per path: saturation (every client sends
 as fast as it gets answers) and a fixed offered load (--rate requests/s over all clients, latency
 counted from when a request was due, so queueing behind a slow server is not hidden). Without
---target, it starts the local stack (keep.localstack) against --redis-url (default: an embedded
+--target, it starts the local stack (keep.devstack) against --redis-url (default: an embedded
 redis-server).
 
 Absolute figures move between machines; the ratios printed at the end do not, because each
@@ -37,7 +37,7 @@ from keep.datastorage import crypto
 from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 from keep.platform.redis import connect
 
 # One step sends two requests (create, then reveal); it gets the time it was due to start.

@@ -28,7 +28,7 @@ import aiohttp
 
 from keep.bench.grpc_bench import bench_grpc, load, timed
 from keep.bench.stats import Results
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 
 HIGH_LIMITS = """
 domain: keep

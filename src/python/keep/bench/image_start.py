@@ -17,7 +17,7 @@ from pathlib import Path
 
 from docker.models.networks import Network
 
-from keep.localstack import stack as localstack
+from keep.devstack import stack as devstack
 from keep.platform.health import wait_until_serving
 from keep.platform.waiting import wait_until
 from keep.release import docker_info
@@ -30,7 +30,7 @@ GATEWAY_ENV = {"DATASTORAGE_ADDRESS": "datastorage:50051", "RATELIMIT_ADDRESS": 
 
 def wait_for_gateway(port: int, timeout: float = 30) -> None:
     wait_until(
-        lambda: localstack.http_ready(port),
+        lambda: devstack.http_ready(port),
         what=f"gateway on port {port}",
         timeout=timeout,
         interval=0.02,

@@ -19,7 +19,7 @@ import redis
 from keep.bench.grpc_bench import load, store_round_trip
 from keep.bench.stats import Results
 from keep.datastorage.store import LockoutPolicy, Replication, SecretStore
-from keep.localstack.embedded_redis import EmbeddedRedis
+from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.platform.redis import connect
 from keep.platform.waiting import wait_until
 

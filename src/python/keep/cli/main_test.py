@@ -18,8 +18,8 @@ from keep.cli import envelope
 from keep.cli.errors import ExitCode
 from keep.cli.link import format_fragment, parse_link
 from keep.cli.main import main
-from keep.localstack.ports import free_port
-from keep.localstack.stack import Stack
+from keep.devstack.ports import free_port
+from keep.devstack.stack import Stack
 from keep.testing.http import request
 from keep.testing.lossy_proxy import LoseFirstReply
 

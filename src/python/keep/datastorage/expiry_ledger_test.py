@@ -11,8 +11,8 @@ import pytest_asyncio
 from prometheus_client import REGISTRY
 
 from keep.datastorage.expiry_ledger import BUCKET_MS, LOOKBACK_BUCKETS, SETTLE_MS, ExpiryLedger
-from keep.localstack.embedded_redis import EmbeddedRedis
-from keep.localstack.ports import free_port
+from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.devstack.ports import free_port
 from keep.platform.redis import connect
 
 T0 = 1_800_000_000_000 - 1_800_000_000_000 % BUCKET_MS  # the start of some minute

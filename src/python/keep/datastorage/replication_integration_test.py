@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from keep.localstack.embedded_redis import EmbeddedRedis
+from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.testing.datastorage import MARKER, Client, Code, code_of, start_datastorage
 
 

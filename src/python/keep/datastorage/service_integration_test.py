@@ -12,7 +12,7 @@ import pytest
 from grpc_health.v1 import health_pb2
 
 from keep.datastorage.v1 import datastorage_pb2 as pb
-from keep.localstack.ports import free_port
+from keep.devstack.ports import free_port
 from keep.platform.server import RunningServer
 from keep.testing.datastorage import MARKER, Client, Code, trailers
 from keep.testing.datastorage import code_of as _code_of

@@ -16,8 +16,8 @@ from keep.cli.envelope import max_plaintext_bytes
 from keep.cli.errors import ExitCode
 from keep.cli.link import format_fragment
 from keep.cli.main import main as keep
-from keep.localstack.processes import stop
-from keep.localstack.stack import Stack
+from keep.devstack.processes import stop
+from keep.devstack.stack import Stack
 from keep.testing.browser import chromium, open_page
 from keep.testing.http import request
 

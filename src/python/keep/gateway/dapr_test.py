@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from keep.gateway.app import create_app
 from keep.gateway.settings import Settings
-from keep.localstack.embedded_redis import EmbeddedRedis
-from keep.localstack.ports import free_port
+from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.devstack.ports import free_port
 from keep.platform.dapr import APP_ID_METADATA
 from keep.testing.datastorage import start_datastorage
 

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 from keep.testing.http import Reply, request
 from keep.testing.redis_container import RunningRedis, redis_container
 

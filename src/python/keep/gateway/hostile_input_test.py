@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 from keep.testing.http import Reply, request
 
 BUDGETED = "198.51.100.77"  # the one client with a small byte budget

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from keep.gateway.openapi import openapi_document
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 from keep.testing.redis_container import redis_container
 
 # Generous limits: the fuzzer should reach data-storage, not only the 429 path.

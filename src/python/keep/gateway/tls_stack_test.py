@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 from keep.platform.health import is_serving
 from keep.platform.tls import TlsFiles, channel_credentials
 from keep.testing.http import request

@@ -17,8 +17,8 @@ from opentelemetry.trace import SpanKind
 
 from keep.gateway.app import create_app
 from keep.gateway.settings import Settings
-from keep.localstack.embedded_redis import EmbeddedRedis
-from keep.localstack.ports import free_port
+from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.devstack.ports import free_port
 from keep.platform.tracing import TraceIds, configure_tracing
 from keep.testing.datastorage import start_datastorage
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 from keep.cli import envelope
 from keep.cli.link import format_fragment
 from keep.cli.main import main as keep
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 from keep.testing.browser import chromium, open_page
 from keep.testing.http import request
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from keep.localstack.ports import free_port
-from keep.localstack.processes import spawn, stop
+from keep.devstack.ports import free_port
+from keep.devstack.processes import spawn, stop
 from keep.monitoring.tools import tool
 from keep.platform.waiting import GaveUp, exited, wait_until
 

@@ -6,7 +6,7 @@ import subprocess
 import urllib.parse
 from dataclasses import dataclass, field
 
-from keep.localstack.stack import Stack
+from keep.devstack.stack import Stack
 from keep.monitoring import sources
 from keep.monitoring.local import LocalPrometheus, RedisExporter
 

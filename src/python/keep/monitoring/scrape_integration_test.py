@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from keep.localstack.embedded_redis import EmbeddedRedis
-from keep.localstack.processes import stop
-from keep.localstack.stack import Stack
+from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.devstack.processes import stop
+from keep.devstack.stack import Stack
 from keep.monitoring import sources
 from keep.monitoring.local import LocalPrometheus
 from keep.monitoring.observe import Observed

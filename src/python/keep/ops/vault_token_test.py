@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from keep.localstack.ports import free_port
+from keep.devstack.ports import free_port
 from keep.ops.cli import main
 from keep.ops.errors import ExitCode
 from keep.testing.openbao import OpenBao, dev_server, gcp_token, serve_gcp_tokens

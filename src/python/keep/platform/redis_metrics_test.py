@@ -9,7 +9,7 @@ import pytest_asyncio
 from prometheus_client import REGISTRY
 from redis import exceptions as redis_errors
 
-from keep.localstack.embedded_redis import EmbeddedRedis
+from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.platform.redis import connect
 from keep.platform.redis_metrics import error_kind
 
@@ -69,7 +69,7 @@ async def test_errors_are_counted_by_kind(client) -> None:  # type: ignore[no-un
 
 
 async def test_an_unreachable_redis_is_a_connection_error() -> None:
-    from keep.localstack.ports import free_port
+    from keep.devstack.ports import free_port
 
     c = connect(f"redis://127.0.0.1:{free_port()}/0", 0.5)
     before = _errors("PING", "connection")

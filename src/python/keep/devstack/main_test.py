@@ -1,4 +1,4 @@
-"""`./pants run src/python/keep/devstack` as a user runs it: it starts, serves the curl
+"""`./pants run src/python/keep/devstack:devstack` as a user runs it: it starts, serves the curl
 contract, and Ctrl-C / SIGTERM stop every process it started."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from keep.localstack import main
-from keep.localstack.processes import python_env
+from keep.devstack import main
+from keep.devstack.processes import python_env
 from keep.testing.http import request
 
 

@@ -15,9 +15,9 @@ import grpc
 
 from keep.datastorage import main as datastorage_main
 from keep.gateway import main as gateway_main
-from keep.localstack.embedded_redis import EmbeddedRedis
-from keep.localstack.ports import free_port
-from keep.localstack.processes import spawn_module, stop
+from keep.devstack.embedded_redis import EmbeddedRedis
+from keep.devstack.ports import free_port
+from keep.devstack.processes import spawn_module, stop
 from keep.platform.health import is_serving
 from keep.platform.tls import TlsFiles, channel_credentials, tls_env
 from keep.platform.waiting import GaveUp, exited, wait_until

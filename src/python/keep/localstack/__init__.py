@@ -1,2 +1,0 @@
-"""The whole Keep stack on localhost (`./pants run src/python/keep/devstack`), and the process
-helpers tests and the benchmark share."""
