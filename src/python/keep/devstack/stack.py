@@ -14,10 +14,10 @@ from functools import partial
 import grpc
 
 from keep.datastorage import main as datastorage_main
-from keep.gateway import main as gateway_main
 from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.devstack.ports import free_port
 from keep.devstack.processes import spawn_module, stop
+from keep.gateway import main as gateway_main
 from keep.platform.health import is_serving
 from keep.platform.tls import TlsFiles, channel_credentials, tls_env
 from keep.platform.waiting import GaveUp, exited, wait_until

@@ -12,10 +12,10 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from keep.gateway.app import create_app
-from keep.gateway.settings import Settings
 from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.devstack.ports import free_port
+from keep.gateway.app import create_app
+from keep.gateway.settings import Settings
 from keep.platform.dapr import APP_ID_METADATA
 from keep.testing.datastorage import start_datastorage
 

@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from keep.gateway.openapi import openapi_document
 from keep.devstack.stack import Stack
+from keep.gateway.openapi import openapi_document
 from keep.testing.redis_container import redis_container
 
 # Generous limits: the fuzzer should reach data-storage, not only the 429 path.

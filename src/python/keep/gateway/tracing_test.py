@@ -15,10 +15,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from keep.gateway.app import create_app
-from keep.gateway.settings import Settings
 from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.devstack.ports import free_port
+from keep.gateway.app import create_app
+from keep.gateway.settings import Settings
 from keep.platform.tracing import TraceIds, configure_tracing
 from keep.testing.datastorage import start_datastorage
 
