@@ -15,22 +15,14 @@ BUILD files are read here without the source files, so it counts as "at least on
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from pathlib import Path
+
+from keep.cicheck.build_targets import Target, targets_in
 
 # Target types `./pants run` accepts (2.17): binaries, images, and every python file target.
 RUNNABLE = {"pex_binary", "docker_image", "python_source", "python_test"}
 GENERATORS = {"python_sources": "python_source", "python_tests": "python_test"}
-# BUILD-file macros (build-support/macros): macro -> the (type, name) targets a call with
-# name=N defines, "{name}" standing for N.
-MACROS = {
-    "python_service": (
-        ("pex_binary", "{name}"),
-        ("pex_binary", "{name}-deps"),
-        ("docker_image", "image"),
-    ),
-}
 GOALS = {
     "check",
     "dependencies",
@@ -53,44 +45,8 @@ GOALS = {
 }
 
 
-@dataclass(frozen=True)
-class Target:
-    directory: str
-    type: str
-    name: str
-
-    @property
-    def address(self) -> str:
-        return f"{self.directory}:{self.name}"
-
-    @property
-    def runnable(self) -> bool:
-        return self.type in RUNNABLE or self.type in GENERATORS
-
-
-def targets_in(root: Path, directory: str) -> list[Target]:
-    """The targets a BUILD file declares (top-level calls; name defaults to the directory's)."""
-    build = root / directory / "BUILD"
-    if not build.is_file():
-        return []
-    default = Path(directory).name
-    found = []
-    for node in ast.parse(build.read_text()).body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            call = node.value
-            if not isinstance(call.func, ast.Name):
-                continue
-            name = next(
-                (
-                    k.value.value
-                    for k in call.keywords
-                    if k.arg == "name" and isinstance(k.value, ast.Constant)
-                ),
-                default,
-            )
-            expanded = MACROS.get(call.func.id, ((call.func.id, "{name}"),))
-            found += [Target(directory, t, n.format(name=name)) for t, n in expanded]
-    return found
+def _runnable(target: Target) -> bool:
+    return target.type in RUNNABLE or target.type in GENERATORS
 
 
 @dataclass(frozen=True)
@@ -136,7 +92,7 @@ def check(root: Path, words: list[str]) -> list[str]:
             problems.append(f"{spec}: {error}")
             continue
         if "run" in cmd.goals:
-            runnable = [t for t in selected if t.runnable]
+            runnable = [t for t in selected if _runnable(t)]
             generators = [t for t in runnable if t.type in GENERATORS]
             if not runnable:
                 problems.append(f"{spec}: nothing runnable")

@@ -48,7 +48,7 @@ def test_checker_rejects(command: str, problem: str) -> None:
     [
         "./pants run src/python/keep/datastorage:datastorage",
         "./pants run src/python/keep/bench:grpc -- --concurrency 64",
-        "./pants --tag=-integration test ::",
+        "./pants --tag=-docker test ::",
         "./pants test src/python/keep/datastorage/crypto_test.py",
         "./pants package src/python/keep/ops:keepctl",
     ],

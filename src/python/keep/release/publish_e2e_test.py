@@ -1,7 +1,7 @@
 """End-to-end publish against real Pants, dockerd and the local registry, in a throwaway mini
 Pants repository (two docker_image targets sharing a `files` target, built FROM keep/python-base).
 
-Tagged `integration` (it needs dockerd, keep/python-base and the registry on 127.0.0.1:5000, and runs
+Tagged `docker` (it needs dockerd, keep/python-base and the registry on 127.0.0.1:5000, and runs
 a nested Pants several times). The nested Pants is the one ./pants runs: the venv and provisioned
 tools the launcher keeps in ~/.cache/keep-pants (KEEP_PANTS_CACHE / XDG_CACHE_HOME move it, as they
 do for ./pants), picked by the fingerprint of build-support/pants/pants.lock exactly like the

@@ -1,8 +1,8 @@
 """Against the real local registry (build-support/registry/ensure-registry.sh) and dockerd.
 
 Needs keep/python-base (build-support/images/build-base-images.sh). Fails (never skips) when Docker,
-the base image or the registry is absent; the target is tagged `integration`, so machines without
-Docker deselect it with `./pants --tag=-integration test ::`.
+the base image or the registry is absent; the test is tagged `docker`, so machines without Docker
+deselect it with `./pants --tag=-docker test ::`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _unavailable() -> str | None:
 def test_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = _unavailable()
     if reason:
-        pytest.fail(f"{reason}; without Docker, deselect with --tag=-integration", pytrace=False)
+        pytest.fail(f"{reason}; without Docker, deselect with --tag=-docker", pytrace=False)
     ctx: Path = tmp_path_factory.mktemp("ctx")
     token = uuid.uuid4().hex[:12]
     (ctx / "hello.py").write_text(f"print('hello {token}')\n")
