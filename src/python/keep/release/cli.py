@@ -7,20 +7,23 @@
   ./pants run src/python/keep/release:cli -- promote   --from dev --to prod [--image gateway ...]
   ./pants run src/python/keep/release:cli -- ci-scope  --base-ref origin/main [--event pull_request] [--args-file F] [--github-output F]
 
-Exit codes: 0 ok, 1 a build/push/edit failed, 2 usage error.
+Exit codes: see keep.release.errors.ExitCode (0 ok, 1 a build/push/edit failed, 2 usage).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from keep.release import changes, ci_scope, kustomize, publish
+from keep.release.errors import ExitCode, ReleaseError
 from keep.release.pants import Pants, PantsError
 from keep.release.registry import REGISTRIES
 
@@ -39,7 +42,118 @@ def _buildroot(arg: str | None) -> Path:
     return Path(top.stdout.strip()) if top.returncode == 0 else Path.cwd()
 
 
-def _parser() -> argparse.ArgumentParser:
+def _cmd_changed(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    cs = changes.compute(root, args.since, (*changes.GLOBAL_PATTERNS, *args.global_pattern))
+    print(cs.describe(), file=err)
+    if not cs.files:
+        return ExitCode.OK
+    for target in Pants(root).list_images(None if cs.everything else args.since):
+        print(target, file=out)
+    return ExitCode.OK
+
+
+def _cmd_publish(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    report = publish.publish(
+        buildroot=root,
+        ref=args.since,
+        registry=args.registry,
+        dry_run=args.dry_run,
+        global_patterns=(*changes.GLOBAL_PATTERNS, *args.global_pattern),
+        out=functools.partial(print, file=out),
+    )
+    if args.report:
+        Path(args.report).write_text(report.to_json() + "\n")
+    # publish printed each failed image and why.
+    return ExitCode.OK if report.ok else ExitCode.FAILED
+
+
+def _cmd_push_base(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    images: dict[str, str] = {}
+    for name in args.image or DEFAULT_BASE_IMAGES:
+        tag = subprocess.run(
+            [str(root / BASE_IMAGES_SCRIPT), "--tag", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if tag.returncode != 0:
+            raise ReleaseError(f"unknown base image {name}: {tag.stderr.strip()}")
+        images[name] = tag.stdout.strip()
+    results = publish.push_base_images(
+        images=images,
+        registry_address=REGISTRIES[args.registry],
+        dry_run=args.dry_run,
+        out=functools.partial(print, file=out),
+    )
+    # push_base_images printed each image's status and why.
+    return ExitCode.OK if all(r.status != publish.FAILED for r in results) else ExitCode.FAILED
+
+
+def _cmd_bump(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    tags: dict[str, str] = {}
+    if args.report:
+        data = _read_report(Path(args.report))
+        if not data.get("ok"):
+            raise ReleaseError(f"{args.report} records a failed publish; not bumping")
+        tags = dict(data.get("tags", {}))
+    else:
+        for item in args.image:
+            name, sep, tag = item.partition("=")
+            if not sep or not name or not tag:
+                raise ReleaseError(f"--image wants NAME=TAG, got {item!r}", ExitCode.USAGE)
+            tags[name] = tag
+    path = kustomize.overlay_path(root / args.deploy_root, args.env)
+    done = kustomize.set_tags(path, tags, dry_run=args.dry_run)
+    what = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    _print_changes(done, what, args.dry_run, out)
+    return ExitCode.OK
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ReleaseError(f"{path} is not a publish --report (not JSON: {e})") from None
+    if not isinstance(data, dict):
+        raise ReleaseError(f"{path} is not a publish --report (not a JSON object)")
+    return data
+
+
+def _cmd_promote(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    deploy = root / args.deploy_root
+    done = kustomize.promote(
+        kustomize.overlay_path(deploy, args.src),
+        kustomize.overlay_path(deploy, args.dst),
+        args.image,
+        dry_run=args.dry_run,
+    )
+    _print_changes(done, f"{args.src} -> {args.dst}", args.dry_run, out)
+    return ExitCode.OK
+
+
+def _cmd_ci_scope(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    goals = tuple(args.goal or ci_scope.DEFAULT_GOALS)
+    scope = ci_scope.compute(root, args.base_ref, args.event)
+    print(scope.reason, file=err)
+    argv = scope.pants_args(goals)
+    if args.args_file:
+        args.args_file.parent.mkdir(parents=True, exist_ok=True)
+        args.args_file.write_text("".join(f"{a}\n" for a in argv))
+    if args.github_output:
+        ci_scope.write_github_outputs(args.github_output, scope.github_outputs(goals))
+    print(" ".join(argv), file=out)
+    return ExitCode.OK
+
+
+def _print_changes(done: list[kustomize.Change], what: str, dry_run: bool, out: TextIO) -> None:
+    verb = "would change" if dry_run else "changed"
+    if not done:
+        print(f"{what}: nothing to change", file=out)
+    for c in done:
+        print(f"{what}: {verb} {c}", file=out)
+
+
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="keep-release",
         description=__doc__,
@@ -76,11 +190,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("changed", help="list the images a change affects (no build)")
     since(sp)
+    sp.set_defaults(func=_cmd_changed)
 
     sp = sub.add_parser("publish", help="build changed images, push tags missing in the registry")
     since(sp)
     registry(sp)
     sp.add_argument("--report", metavar="FILE", help="write a JSON report (input of `bump`)")
+    sp.set_defaults(func=_cmd_publish)
 
     sp = sub.add_parser("push-base", help="copy locally built base images into the registry")
     registry(sp)
@@ -90,6 +206,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"base image recipe name (default: {', '.join(DEFAULT_BASE_IMAGES)})",
     )
+    sp.set_defaults(func=_cmd_push_base)
 
     sp = sub.add_parser("bump", help="set newTag in an overlay's images: entries")
     sp.add_argument("--env", required=True, help="overlay name, e.g. dev")
@@ -100,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     src.add_argument("--image", action="append", metavar="NAME=TAG")
     sp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    sp.set_defaults(func=_cmd_bump)
 
     sp = sub.add_parser("promote", help="copy newTag values from one overlay to another")
     sp.add_argument("--from", dest="src", default="dev")
@@ -107,6 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--deploy-root", type=Path, default=DEFAULT_DEPLOY_ROOT)
     sp.add_argument("--image", action="append", metavar="NAME", help="only these images")
     sp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    sp.set_defaults(func=_cmd_promote)
 
     sp = sub.add_parser(
         "ci-scope", help="print the Pants arguments CI runs: everything or affected targets"
@@ -132,120 +251,28 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--github-output", type=Path, help="append everything/empty/base/since/args/reason"
     )
+    sp.set_defaults(func=_cmd_ci_scope)
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
     root = _buildroot(args.buildroot)
     try:
-        if args.command == "changed":
-            return _changed(root, args)
-        if args.command == "publish":
-            report = publish.publish(
-                buildroot=root,
-                ref=args.since,
-                registry=args.registry,
-                dry_run=args.dry_run,
-                global_patterns=(*changes.GLOBAL_PATTERNS, *args.global_pattern),
-            )
-            if args.report:
-                Path(args.report).write_text(report.to_json() + "\n")
-            return 0 if report.ok else 1
-        if args.command == "push-base":
-            return _push_base(root, args)
-        if args.command == "ci-scope":
-            return _ci_scope(root, args)
-        if args.command == "bump":
-            return _bump(root, args)
-        if args.command == "promote":
-            deploy = root / args.deploy_root
-            done = kustomize.promote(
-                kustomize.overlay_path(deploy, args.src),
-                kustomize.overlay_path(deploy, args.dst),
-                args.image,
-                dry_run=args.dry_run,
-            )
-            _print_changes(done, f"{args.src} -> {args.dst}", args.dry_run)
-            return 0
+        return int(args.func(root, args, out, err))
+    except ReleaseError as e:
+        print(f"keep-release: error: {e.message}", file=err)
+        return int(e.code)
     except (kustomize.OverlayError, changes.GitError, PantsError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 2  # pragma: no cover - argparse enforces a command
-
-
-def _changed(root: Path, args: argparse.Namespace) -> int:
-    cs = changes.compute(root, args.since, (*changes.GLOBAL_PATTERNS, *args.global_pattern))
-    print(cs.describe(), file=sys.stderr)
-    if not cs.files:
-        return 0
-    for target in Pants(root).list_images(None if cs.everything else args.since):
-        print(target)
-    return 0
-
-
-def _ci_scope(root: Path, args: argparse.Namespace) -> int:
-    goals = tuple(args.goal or ci_scope.DEFAULT_GOALS)
-    scope = ci_scope.compute(root, args.base_ref, args.event)
-    print(scope.reason, file=sys.stderr)
-    argv = scope.pants_args(goals)
-    if args.args_file:
-        args.args_file.parent.mkdir(parents=True, exist_ok=True)
-        args.args_file.write_text("".join(f"{a}\n" for a in argv))
-    if args.github_output:
-        ci_scope.write_github_outputs(args.github_output, scope.github_outputs(goals))
-    print(" ".join(argv))
-    return 0
-
-
-def _push_base(root: Path, args: argparse.Namespace) -> int:
-    images: dict[str, str] = {}
-    for name in args.image or DEFAULT_BASE_IMAGES:
-        tag = subprocess.run(
-            [str(root / BASE_IMAGES_SCRIPT), "--tag", name],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if tag.returncode != 0:
-            print(f"error: unknown base image {name}: {tag.stderr.strip()}", file=sys.stderr)
-            return 1
-        images[name] = tag.stdout.strip()
-    results = publish.push_base_images(
-        images=images, registry_address=REGISTRIES[args.registry], dry_run=args.dry_run
-    )
-    return 0 if all(r.status != publish.FAILED for r in results) else 1
-
-
-def _bump(root: Path, args: argparse.Namespace) -> int:
-    tags: dict[str, str] = {}
-    if args.report:
-        data = json.loads(Path(args.report).read_text())
-        if not data.get("ok"):
-            print(f"error: {args.report} records a failed publish; not bumping", file=sys.stderr)
-            return 1
-        tags = dict(data.get("tags", {}))
-    else:
-        for item in args.image:
-            name, sep, tag = item.partition("=")
-            if not sep or not name or not tag:
-                print(f"error: --image wants NAME=TAG, got {item!r}", file=sys.stderr)
-                return 2
-            tags[name] = tag
-    path = kustomize.overlay_path(root / args.deploy_root, args.env)
-    done = kustomize.set_tags(path, tags, dry_run=args.dry_run)
-    _print_changes(
-        done, str(path.relative_to(root)) if path.is_relative_to(root) else str(path), args.dry_run
-    )
-    return 0
-
-
-def _print_changes(done: list[kustomize.Change], what: str, dry_run: bool) -> None:
-    verb = "would change" if dry_run else "changed"
-    if not done:
-        print(f"{what}: nothing to change")
-    for c in done:
-        print(f"{what}: {verb} {c}")
+        # Their messages name the file, ref, target or image and what went wrong.
+        print(f"keep-release: error: {e}", file=err)
+        return int(ExitCode.FAILED)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

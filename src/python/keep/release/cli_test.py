@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from keep.release import cli, kustomize
+from keep.release.errors import ExitCode
 
 OVERLAY = """\
 images:
@@ -48,3 +49,27 @@ def test_bump_image_args(root: Path) -> None:
     assert cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--image", "gateway"]) == 2
     assert cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--image", "nope=1"]) == 1
     assert cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--image", "gateway=x"]) == 0
+
+
+def test_errors_name_the_tool_and_the_problem(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bump = ["--buildroot", str(root), "bump", "--env", "dev"]
+    assert cli.main([*bump, "--image", "gateway"]) == ExitCode.USAGE
+    assert capsys.readouterr().err == "keep-release: error: --image wants NAME=TAG, got 'gateway'\n"
+    assert cli.main([*bump, "--image", "nope=1"]) == ExitCode.FAILED
+    assert capsys.readouterr().err.startswith("keep-release: error: ")
+
+
+def test_a_report_that_is_not_json_is_an_error_not_a_traceback(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = root / "publish.json"
+    report.write_text("<html>502 Bad Gateway</html>")
+    argv = ["--buildroot", str(root), "bump", "--env", "dev", "--report", str(report)]
+    assert cli.main(argv) == ExitCode.FAILED
+    assert capsys.readouterr().err.startswith(
+        f"keep-release: error: {report} is not a publish --report (not JSON: "
+    )
+    overlay = kustomize.overlay_path(root / "deploy" / "kustomize", "dev")
+    assert overlay.read_text() == OVERLAY
