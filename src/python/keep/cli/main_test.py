@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
 from keep.cli import envelope
 from keep.cli.errors import ExitCode
@@ -20,7 +21,6 @@ from keep.cli.link import format_fragment, parse_link
 from keep.cli.main import main
 from keep.devstack.ports import free_port
 from keep.devstack.stack import Stack
-from keep.testing.http import request
 from keep.testing.lossy_proxy import LoseFirstReply
 
 RETRY_IN = re.compile(r"try again in [0-9]+ seconds", re.IGNORECASE)
@@ -98,7 +98,9 @@ def test_without_repeats_a_lost_reply_loses_the_secret(stack: Stack) -> None:
 def test_the_server_holds_only_the_envelope(stack: Stack) -> None:
     link = parse_link(send(stack, b"only the sender and the reader know this"))
     # Everything the server can decrypt with its own password (the curl reveal) is the envelope.
-    stored = request("POST", f"{stack.url}/{link.secret_id}", link.fragment.password).body
+    stored = requests.post(
+        f"{stack.url}/{link.secret_id}", data=link.fragment.password, timeout=15
+    ).content
     assert stored.startswith(b"k1.")
     assert b"only the sender" not in stored
     assert link.fragment.key is not None
@@ -109,7 +111,8 @@ def test_binary_file_with_ttl_to_an_output_file(stack: Stack, tmp_path: Path) ->
     secret = bytes(range(256)) * 4
     (tmp_path / "in.bin").write_bytes(secret)
     link = send(stack, b"", str(tmp_path / "in.bin"), "--ttl", "10m")
-    status = request("GET", f"{stack.url}/api/v1/secrets/{parse_link(link).secret_id}").json()
+    status_url = f"{stack.url}/api/v1/secrets/{parse_link(link).secret_id}"
+    status = requests.get(status_url, timeout=15).json()
     assert status["expires_at"]
 
     got = keep("get", link, "-o", str(tmp_path / "out.bin"))
@@ -203,7 +206,9 @@ def test_altered_ciphertext_never_yields_plaintext(stack: Stack) -> None:
     key = envelope.new_key()
     sealed = envelope.seal(b"tamper-evident", key)
     altered = sealed[:10] + ("B" if sealed[10] != "B" else "C") + sealed[11:]
-    created = request("POST", f"{stack.url}/api/v1/secrets", {"secret": altered}).json()
+    created = requests.post(
+        f"{stack.url}/api/v1/secrets", json={"secret": altered}, timeout=15
+    ).json()
     got = keep("get", f"{created['url']}#{format_fragment(key, created['password'])}")
     assert got.code == ExitCode.DAMAGED
     assert "cannot be decrypted" in got.err
@@ -219,7 +224,7 @@ def test_damaged_link_is_refused_before_contacting_the_server(stack: Stack) -> N
 
 
 def test_opens_a_curl_link(stack: Stack) -> None:
-    created = request("POST", stack.url + "/", "made with curl").json()
+    created = requests.post(stack.url + "/", data="made with curl", timeout=15).json()
     assert keep("get", created["share_url"]).out == b"made with curl"
 
 

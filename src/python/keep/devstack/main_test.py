@@ -3,7 +3,6 @@ contract, and Ctrl-C / SIGTERM stop every process it started."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -12,10 +11,10 @@ import sys
 import time
 
 import pytest
+import requests
 
 from keep.devstack import main
 from keep.devstack.processes import python_env
-from keep.testing.http import request
 
 
 def _descendants(pid: int) -> set[int]:
@@ -78,13 +77,13 @@ def test_devstack_serves_the_contract_and_stops_without_orphans(
     children = _descendants(process.pid)
     assert len(children) >= (6 if observe else 4)  # redis-server, 3 services (+ the two watchers)
     if observe:
-        rules = json.loads(request("GET", f"{prometheus}/api/v1/rules").body)
+        rules = requests.get(f"{prometheus}/api/v1/rules", timeout=15).json()
         assert {g["name"] for g in rules["data"]["groups"]} >= {"keep-slo-alerts"}
 
-    created = request("POST", url + "/", "some secret").json()
-    first = request("POST", created["url"], created["password"])
-    assert (first.status, first.body) == (200, b"some secret")
-    assert request("POST", created["url"], created["password"]).status == 404
+    created = requests.post(url + "/", data="some secret", timeout=15).json()
+    first = requests.post(created["url"], data=created["password"], timeout=15)
+    assert (first.status_code, first.content) == (200, b"some secret")
+    assert requests.post(created["url"], data=created["password"], timeout=15).status_code == 404
 
     if whole_group:
         os.killpg(process.pid, stop_signal)

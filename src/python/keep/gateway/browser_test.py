@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from keep.cli.envelope import max_plaintext_bytes
@@ -19,7 +20,6 @@ from keep.cli.main import main as keep
 from keep.devstack.processes import stop
 from keep.devstack.stack import Stack
 from keep.testing.browser import chromium, open_page
-from keep.testing.http import request
 
 # What both clients say when the server answers with Retry-After.
 RETRY_IN = re.compile(r"try again in [0-9]+ seconds", re.IGNORECASE)
@@ -44,7 +44,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def curl_create(stack: Stack, secret: str) -> dict[str, str]:
-    return dict(request("POST", stack.url + "/", secret).json())
+    return dict(requests.post(stack.url + "/", data=secret.encode(), timeout=15).json())
 
 
 def test_reveal_page_without_fragment_asks_for_the_password(stack: Stack, page: Page) -> None:
@@ -133,7 +133,7 @@ def test_cut_off_key_shows_a_message_and_does_not_reveal(stack: Stack, page: Pag
     expect(page.locator("#error")).to_contain_text("the key after # is cut off or altered")
     expect(page.locator("#reveal")).to_be_hidden()
     secret_id = created["id"]
-    assert request("GET", f"{stack.url}/api/v1/secrets/{secret_id}").status == 200
+    assert requests.get(f"{stack.url}/api/v1/secrets/{secret_id}", timeout=15).status_code == 200
 
 
 def test_repeated_wrong_passwords_say_when_to_retry(stack: Stack, page: Page) -> None:

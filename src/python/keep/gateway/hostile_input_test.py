@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import io
 import socket
 import subprocess
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
 
 from keep.devstack.stack import Stack
-from keep.testing.http import Reply, request
 
 BUDGETED = "198.51.100.77"  # the one client with a small byte budget
 BUDGET_BYTES = 3000
@@ -58,30 +59,35 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-def raw(stack: Stack, data: bytes) -> Reply:
-    """Sends bytes as they are (http.client refuses to send most of what is tested here)."""
+def raw(stack: Stack, data: bytes) -> requests.Response:
+    """Sends bytes as they are, for what requests would refuse or rewrite before sending:
+    broken framing, bad header names, non-ASCII request lines, `%2e%2e` (sent as `/`). The
+    answer is parsed by http.client and handed back as a requests.Response, so `_check` reads
+    every answer the same way."""
     with socket.create_connection(("127.0.0.1", stack.ports["http"]), timeout=15) as sock:
         sock.sendall(data)
-        response = http.client.HTTPResponse(sock)
-        response.begin()
-        return Reply(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
+        answer = http.client.HTTPResponse(sock)
+        answer.begin()
+        reply = requests.Response()
+        reply.status_code = answer.status
+        reply.headers = CaseInsensitiveDict(answer.getheaders())
+        reply.raw = io.BytesIO(answer.read())  # what `.content` reads
+        return reply
 
 
-def _check(reply: Reply, status: int | None = None) -> Reply:
-    assert reply.status < 500, (reply.status, reply.body)
+def _check(reply: requests.Response, status: int | None = None) -> requests.Response:
+    assert reply.status_code < 500, (reply.status_code, reply.content)
     for name, value in SECURITY_HEADERS.items():
-        assert reply.headers.get(name) == value, (name, reply.status, reply.headers)
+        assert reply.headers.get(name) == value, (name, reply.status_code, reply.headers)
     assert "default-src 'none'" in reply.headers.get("content-security-policy", "")
     if status is not None:
-        assert reply.status == status, (reply.status, reply.body)
+        assert reply.status_code == status, (reply.status_code, reply.content)
     return reply
 
 
 def _create(stack: Stack, secret: str = "s3cret", **headers: str) -> dict[str, str]:
-    reply = _check(request("POST", stack.url + "/", secret, headers), 201)
-    created: dict[str, str] = reply.json()
+    reply = requests.post(stack.url + "/", data=secret.encode(), headers=headers, timeout=15)
+    created: dict[str, str] = _check(reply, 201).json()
     return created
 
 
@@ -110,8 +116,8 @@ DEEP = b'{"secret": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     ],
 )
 def test_malformed_json_is_400(stack: Stack, path: str, body: bytes) -> None:
-    reply = _check(request("POST", stack.url + path, body, JSON), 400)
-    assert reply.error_code in ("invalid_json", "invalid_argument")
+    reply = requests.post(stack.url + path, data=body, headers=JSON, timeout=15)
+    assert _check(reply, 400).json()["error"]["code"] in ("invalid_json", "invalid_argument")
 
 
 def test_a_lone_surrogate_password_on_a_real_secret_is_400_and_does_not_consume(
@@ -119,30 +125,33 @@ def test_a_lone_surrogate_password_on_a_real_secret_is_400_and_does_not_consume(
 ) -> None:
     created = _create(stack)
     path = f"{stack.url}/api/v1/secrets/{created['id']}/reveal"
-    _check(request("POST", path, rb'{"password": "\udfff"}', JSON), 400)
-    revealed = _check(request("POST", path, {"password": created["password"]}), 200)
+    _check(requests.post(path, data=rb'{"password": "\udfff"}', headers=JSON, timeout=15), 400)
+    revealed = _check(requests.post(path, json={"password": created["password"]}, timeout=15), 200)
     assert revealed.json() == {"secret": "s3cret"}
 
 
 @pytest.mark.parametrize("password", [b"\xff\xfe\xfd", b"\xed\xa0\x80", b"\x00", b"\r\n"])
 def test_binary_password_to_the_curl_url(stack: Stack, password: bytes) -> None:
     created = _create(stack)
-    assert _check(request("POST", created["url"], password)).status in (400, 403)
-    _check(request("POST", created["url"], created["password"]), 200)
+    reply = requests.post(created["url"], data=password, timeout=15)
+    assert _check(reply).status_code in (400, 403)
+    _check(requests.post(created["url"], data=created["password"], timeout=15), 200)
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
 @pytest.mark.parametrize("path", ["/", "/api/v1/secrets", "/AAAAAAAAAAAAAAAAAAAAAA"])
 def test_body_that_does_not_decode_is_400(stack: Stack, encoding: str, path: str) -> None:
     headers = {"Content-Encoding": encoding, "Content-Type": "application/json"}
-    reply = _check(request("POST", stack.url + path, b"not compressed", headers), 400)
-    assert reply.error_code == "invalid_body"
+    reply = requests.post(stack.url + path, data=b"not compressed", headers=headers, timeout=15)
+    assert _check(reply, 400).json()["error"]["code"] == "invalid_body"
 
 
 def test_compressed_body_is_capped_after_decoding(stack: Stack) -> None:
     bomb = gzip.compress(b"x" * (10 * 1024 * 1024))  # 10 MiB in about 10 KiB
-    reply = request("POST", stack.url + "/", bomb, {"Content-Encoding": "gzip"})
-    assert _check(reply, 413).error_code == "payload_too_large"
+    reply = requests.post(
+        stack.url + "/", data=bomb, headers={"Content-Encoding": "gzip"}, timeout=15
+    )
+    assert _check(reply, 413).json()["error"]["code"] == "payload_too_large"
 
 
 # --- headers -------------------------------------------------------------------------------
@@ -161,8 +170,8 @@ def test_non_utf8_password_header_on_burn_is_400(stack: Stack) -> None:
     created = _create(stack)
     path = f"/api/v1/secrets/{created['id']}"
     reply = _check(raw(stack, _with_header("DELETE", path, b"X-Keep-Password: \xff\xfe")), 400)
-    assert reply.error_code == "invalid_argument"
-    _check(request("POST", created["url"], created["password"]), 200)  # still there
+    assert reply.json()["error"]["code"] == "invalid_argument"
+    _check(requests.post(created["url"], data=created["password"], timeout=15), 200)  # still there
 
 
 @pytest.mark.parametrize(
@@ -200,7 +209,7 @@ def test_hostile_headers_never_5xx(
     "query", ["ttl=%FF", "ttl=" + "9" * 5000, "ttl=-1", "ttl=1e3", "ttl=%00", "ttl=x&ttl=60"]
 )
 def test_bad_ttl_query_is_400(stack: Stack, query: str) -> None:
-    _check(request("POST", f"{stack.url}/?{query}", "x"), 400)
+    _check(requests.post(f"{stack.url}/?{query}", data="x", timeout=15), 400)
 
 
 @pytest.mark.parametrize(
@@ -228,8 +237,9 @@ def test_hostile_static_names_are_404(stack: Stack, name: str) -> None:
 def test_any_method_is_405_and_metrics_stay_bounded(stack: Stack, method: str) -> None:
     _check(raw(stack, _with_header(method, "/api/v1/secrets", b"X-Any: 1")), 405)
     metrics_url = f"http://127.0.0.1:{stack.ports['gateway_metrics']}/metrics"
-    with urllib.request.urlopen(metrics_url, timeout=5) as response:
-        text = response.read().decode()
+    metrics = requests.get(metrics_url, timeout=5)
+    metrics.raise_for_status()
+    text = metrics.text
     assert f'method="{method}"' not in text
     assert 'method="other"' in text
 
@@ -249,28 +259,29 @@ def test_any_method_is_405_and_metrics_stay_bounded(stack: Stack, method: str) -
 )
 def test_malformed_http_is_4xx_with_security_headers(stack: Stack, data: bytes) -> None:
     reply = _check(raw(stack, data))
-    assert 400 <= reply.status < 500, reply.status
+    assert 400 <= reply.status_code < 500, reply.status_code
 
 
 @pytest.mark.parametrize(
     ("method", "path"), [("GET", "/nowhere"), ("GET", "/healthz"), ("GET", "/"), ("PUT", "/")]
 )
 def test_every_answer_has_the_security_headers(stack: Stack, method: str, path: str) -> None:
-    _check(request(method, stack.url + path))
+    _check(requests.request(method, stack.url + path, timeout=15))
 
 
 # --- cross-site creation, content types ----------------------------------------------------
 
 
 def test_json_api_accepts_only_application_json(stack: Stack) -> None:
-    body = b'{"secret": "x"}'
+    api, body = stack.url + "/api/v1/secrets", b'{"secret": "x"}'
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
-        reply = request("POST", stack.url + "/api/v1/secrets", body, {"Content-Type": content_type})
-        assert _check(reply, 415).error_code == "unsupported_media_type"
-    _check(request("POST", stack.url + "/api/v1/secrets", body), 415)  # no Content-Type at all
-    _check(request("POST", stack.url + "/api/v1/secrets", body, JSON), 201)
+        reply = requests.post(api, data=body, headers={"Content-Type": content_type}, timeout=15)
+        assert _check(reply, 415).json()["error"]["code"] == "unsupported_media_type"
+    # No Content-Type at all (requests adds none for a bytes body).
+    _check(requests.post(api, data=body, timeout=15), 415)
+    _check(requests.post(api, data=body, headers=JSON, timeout=15), 201)
     charset = {"Content-Type": "application/json; charset=utf-8"}
-    _check(request("POST", stack.url + "/api/v1/secrets", body, charset), 201)
+    _check(requests.post(api, data=body, headers=charset, timeout=15), 201)
 
 
 @pytest.mark.parametrize(
@@ -284,11 +295,13 @@ def test_json_api_accepts_only_application_json(stack: Stack) -> None:
 )
 def test_cross_site_browser_posts_are_403(stack: Stack, headers: dict[str, str]) -> None:
     form = {"Content-Type": "application/x-www-form-urlencoded", **headers}
-    assert _check(request("POST", stack.url + "/", "x", form), 403).error_code == "cross_site"
-    _check(request("POST", stack.url + "/api/v1/secrets", {"secret": "x"}, headers), 403)
+    reply = requests.post(stack.url + "/", data="x", headers=form, timeout=15)
+    assert _check(reply, 403).json()["error"]["code"] == "cross_site"
+    api = stack.url + "/api/v1/secrets"
+    _check(requests.post(api, json={"secret": "x"}, headers=headers, timeout=15), 403)
     created = _create(stack)
-    _check(request("POST", created["url"], created["password"], form), 403)
-    _check(request("POST", created["url"], created["password"]), 200)  # not consumed
+    _check(requests.post(created["url"], data=created["password"], headers=form, timeout=15), 403)
+    _check(requests.post(created["url"], data=created["password"], timeout=15), 200)  # not consumed
 
 
 @pytest.mark.parametrize(
@@ -307,7 +320,7 @@ def test_curl_and_own_pages_still_create(stack: Stack, headers: dict[str, str]) 
 def test_origin_of_the_public_url_or_the_host_itself_is_allowed(stack: Stack) -> None:
     _create(stack, Origin=stack.url)
     by_ip = f"http://127.0.0.1:{stack.ports['http']}"  # not PUBLIC_URL, but the Host asked for
-    _check(request("POST", by_ip + "/", "x", {"Origin": by_ip}), 201)
+    _check(requests.post(by_ip + "/", data="x", headers={"Origin": by_ip}, timeout=15), 201)
 
 
 # --- the byte budget -----------------------------------------------------------------------
@@ -316,8 +329,8 @@ def test_origin_of_the_public_url_or_the_host_itself_is_allowed(stack: Stack) ->
 def test_byte_budget_per_client(stack: Stack) -> None:
     budgeted = {"X-Forwarded-For": BUDGETED}
     _create(stack, "x" * 2000, **budgeted)
-    reply = _check(request("POST", stack.url + "/", "y" * 1500, budgeted), 429)
-    assert reply.error_code == "rate_limited"
+    reply = requests.post(stack.url + "/", data="y" * 1500, headers=budgeted, timeout=15)
+    assert _check(reply, 429).json()["error"]["code"] == "rate_limited"
     assert "bytes" in reply.json()["error"]["message"]
     assert 1 <= int(reply.headers["retry-after"]) <= 3600
     # Other clients are not affected; the request count alone would have allowed it.

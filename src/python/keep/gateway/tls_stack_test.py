@@ -7,11 +7,11 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from keep.devstack.stack import Stack
 from keep.platform.health import is_serving
 from keep.platform.tls import TlsFiles, channel_credentials
-from keep.testing.http import request
 from keep.testing.tls import Pki, write_pki
 
 
@@ -29,10 +29,10 @@ def stack(pki: Pki) -> Iterator[Stack]:
 
 
 def test_create_and_reveal_over_mutual_tls(stack: Stack) -> None:
-    created = request("POST", stack.url + "/", "over TLS")
-    assert created.status == 201, created.body
-    revealed = request("POST", created.json()["url"], created.json()["password"])
-    assert (revealed.status, revealed.body) == (200, b"over TLS")
+    created = requests.post(stack.url + "/", data="over TLS", timeout=15)
+    assert created.status_code == 201, created.content
+    revealed = requests.post(created.json()["url"], data=created.json()["password"], timeout=15)
+    assert (revealed.status_code, revealed.content) == (200, b"over TLS")
 
 
 @pytest.mark.parametrize("backend", ["datastorage", "ratelimit"])

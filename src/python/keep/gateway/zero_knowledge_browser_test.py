@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 from playwright.sync_api import Browser, Page, Request, expect
 
 from keep.cli import envelope
@@ -19,7 +20,6 @@ from keep.cli.link import format_fragment
 from keep.cli.main import main as keep
 from keep.devstack.stack import Stack
 from keep.testing.browser import chromium, open_page
-from keep.testing.http import request
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,9 @@ def test_altered_ciphertext_shows_a_message_never_plaintext(stack: Stack, browse
     key = envelope.new_key()
     sealed = envelope.seal(b"tamper-evident", key)
     altered = sealed[:10] + ("B" if sealed[10] != "B" else "C") + sealed[11:]
-    created = request("POST", f"{stack.url}/api/v1/secrets", {"secret": altered}).json()
+    created = requests.post(
+        f"{stack.url}/api/v1/secrets", json={"secret": altered}, timeout=15
+    ).json()
     with open_page(browser) as page:
         page.goto(f"{created['url']}#{format_fragment(key, created['password'])}")
         page.click("#reveal")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+import requests
 
 from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.devstack.processes import stop
@@ -18,7 +19,6 @@ from keep.monitoring import sources
 from keep.monitoring.local import LocalPrometheus
 from keep.monitoring.observe import Observed
 from keep.monitoring.promql import metric_names
-from keep.testing.http import request
 
 # Series Prometheus makes itself, not a target.
 SYNTHESIZED = {"up", "ALERTS"}
@@ -53,27 +53,31 @@ def _drive_traffic(stack: Stack, redis_admin: redis.Redis, prometheus: LocalProm
     is down. Real failures, so that labelled series exist the way they do in production."""
     api = f"{stack.url}/api/v1/secrets"
     for _ in range(3):
-        created = request("POST", api, {"secret": "s3cr3t"}).json()
-        reveal = request("POST", f"{api}/{created['id']}/reveal", {"password": created["password"]})
-        assert reveal.status == 200
-    created = request("POST", api, {"secret": "guess me"}).json()
-    wrong = request("POST", f"{api}/{created['id']}/reveal", {"password": "wrong"})
-    assert wrong.status == 403, wrong.body
-    burn = request(
-        "DELETE", f"{api}/{created['id']}", headers={"X-Keep-Password": created["password"]}
+        created = requests.post(api, json={"secret": "s3cr3t"}, timeout=15).json()
+        reveal = requests.post(
+            f"{api}/{created['id']}/reveal", json={"password": created["password"]}, timeout=15
+        )
+        assert reveal.status_code == 200
+    created = requests.post(api, json={"secret": "guess me"}, timeout=15).json()
+    wrong = requests.post(f"{api}/{created['id']}/reveal", json={"password": "wrong"}, timeout=15)
+    assert wrong.status_code == 403, wrong.content
+    burn = requests.delete(
+        f"{api}/{created['id']}", headers={"X-Keep-Password": created["password"]}, timeout=15
     )
-    assert burn.status in (200, 204), burn.body
-    assert request("POST", f"{api}/{'A' * 22}/reveal", {"password": "x"}).status == 404
+    assert burn.status_code in (200, 204), burn.content
+    missing = requests.post(f"{api}/{'A' * 22}/reveal", json={"password": "x"}, timeout=15)
+    assert missing.status_code == 404
     # Redis full: creates are refused (and counted as Redis errors), nothing is half-written.
     redis_admin.config_set("maxmemory", "1")
-    assert request("POST", api, {"secret": "no room"}).status >= 500
+    assert requests.post(api, json={"secret": "no room"}, timeout=15).status_code >= 500
     redis_admin.config_set("maxmemory", "0")
     # Over the create limit (30 a minute per client in ratelimit/limits.yaml): a 429.
-    statuses = [request("POST", api, {"secret": "x"}).status for _ in range(31)]
+    statuses = [requests.post(api, json={"secret": "x"}, timeout=15).status_code for _ in range(31)]
     assert 429 in statuses, statuses
     prometheus.wait_for('keep_ratelimit_descriptors_total{code="OVER_LIMIT"}')  # scraped before
     stop(stack.processes.pop("ratelimit"), 5)
-    assert request("POST", api, {"secret": "while ratelimit is down"}).status == 201
+    down = requests.post(api, json={"secret": "while ratelimit is down"}, timeout=15)
+    assert down.status_code == 201
 
 
 def _runnable(expr: str) -> str:
