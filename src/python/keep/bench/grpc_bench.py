@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,7 +32,7 @@ import grpc
 
 from keep.bench import echo
 from keep.bench.echo import Server
-from keep.bench.stats import Results, cpu_seconds
+from keep.bench.stats import Results, cpu_seconds, cpu_seconds_each
 from keep.datastorage import crypto
 from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
@@ -52,12 +52,14 @@ async def load(
     step: Operation,
     rate: float | None = None,
     server_pids: Sequence[int] = (),
+    process_pids: Mapping[str, int] | None = None,
 ) -> Results:
     """Runs `step` from `concurrency` clients for `duration` s: back to back, or paced so that
     all clients together offer `rate` requests/s. With `server_pids`, also counts the CPU time
-    those processes spent meanwhile."""
+    those processes spent meanwhile; with `process_pids`, the CPU time of each one by name."""
     results = Results(name)
     cpu_before = cpu_seconds(server_pids)
+    each_before = cpu_seconds_each(process_pids or {})
     started = time.perf_counter()
     deadline = started + duration
     interval = concurrency * REQUESTS_PER_STEP / rate if rate else 0.0
@@ -76,6 +78,8 @@ async def load(
     results.duration_seconds = time.perf_counter() - started
     if server_pids:
         results.server_cpu_seconds = cpu_seconds(server_pids) - cpu_before
+    each_after = cpu_seconds_each(process_pids or {})
+    results.cpu_seconds_by_process = {n: each_after[n] - each_before[n] for n in each_before}
     return results
 
 
@@ -91,6 +95,7 @@ async def bench_grpc(
     rate: float | None,
     name: str = "gRPC",
     server_pids: Sequence[int] = (),
+    process_pids: Mapping[str, int] | None = None,
 ) -> Results:
     async with grpc.aio.insecure_channel(target) as channel:
         stub = pb_grpc.DataStorageServiceStub(channel)
@@ -111,7 +116,9 @@ async def bench_grpc(
 
         await load("warm-up", 8, 1.0, create_then_reveal)
         label = f"{name} at {rate:.0f} req/s offered" if rate else f"{name} saturated"
-        return await load(label, concurrency, duration, create_then_reveal, rate, server_pids)
+        return await load(
+            label, concurrency, duration, create_then_reveal, rate, server_pids, process_pids
+        )
 
 
 def store_round_trip(store: SecretStore, payload: bytes) -> Operation:

@@ -1,7 +1,8 @@
 """Benchmark the HTTP path: create + reveal through the gateway (the curl contract), next to
 the gRPC path into data-storage.
 
-    ./pants run src/python/keep/bench:http -- --concurrency 64 --duration 10
+    ./pants run src/python/keep/bench:http -- --concurrency 64 --duration 10 --rounds 2
+    ./pants run src/python/keep/bench:http -- --py-spy /tmp/gateway.txt   # py-spy on PATH
     ./pants run src/python/keep/bench:http -- --target http://localhost:8080 --no-grpc
 
 Each of N clients repeatedly POSTs a secret to / and POSTs its password to the returned URL,
@@ -10,7 +11,12 @@ loop and statistics): saturated, and a fixed offered load (--rate requests/s, la
 time a request was due). Without --target it starts the whole stack (embedded Redis unless
 --redis-url) with rate limits far above the load -- still matched and counted in Redis, so the
 ratelimit round trip is part of every measured request -- and, unless --no-grpc, measures
-data-storage over gRPC in the same stack for comparison.
+data-storage over gRPC in the same stack, alternating saturated HTTP and gRPC runs --rounds
+times so that a burst of other work on the machine hits both sides of the printed ratio.
+
+Each run also prints the CPU time per request of every process (the load generator, the
+gateway, ratelimit, data-storage, the embedded Redis): on a machine shared with other work,
+throughput moves with their load, CPU per request much less.
 """
 
 from __future__ import annotations
@@ -18,15 +24,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 import aiohttp
 
-from keep.bench.grpc_bench import bench_grpc, load, timed
+from keep.bench.grpc_bench import bench_grpc, load, profiling, ratio, timed
 from keep.bench.stats import Results
 from keep.devstack.stack import Stack
 
@@ -45,7 +55,12 @@ descriptors:
 
 
 async def bench_http(
-    url: str, concurrency: int, duration: float, payload: bytes, rate: float | None
+    url: str,
+    concurrency: int,
+    duration: float,
+    payload: bytes,
+    rate: float | None,
+    process_pids: Mapping[str, int] | None = None,
 ) -> Results:
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=10)
@@ -70,23 +85,85 @@ async def bench_http(
 
         await load("warm-up", 8, 1.0, create_then_reveal)
         label = f"HTTP at {rate:.0f} req/s offered" if rate else "HTTP saturated"
-        return await load(label, concurrency, duration, create_then_reveal, rate)
+        return await load(
+            label, concurrency, duration, create_then_reveal, rate, process_pids=process_pids
+        )
 
 
-async def run(args: argparse.Namespace, url: str, grpc_target: str | None) -> list[Results]:
+@dataclass
+class Measured:
+    http: list[Results]  # saturated, one per round, alternating with `grpc`
+    grpc: list[Results]
+    paced: list[Results]  # HTTP, then gRPC if measured, at the offered rate
+
+    def all(self) -> list[Results]:
+        paired = [r for pair in zip_longest(self.http, self.grpc) for r in pair if r]
+        return [*paired, *self.paced]
+
+
+async def measure(
+    args: argparse.Namespace,
+    url: str,
+    grpc_target: str | None,
+    pids: Mapping[str, int],
+) -> Measured:
     payload = os.urandom(args.payload_bytes)
-    results = [
-        await bench_http(url, args.concurrency, args.duration, payload, None),
-        await bench_http(url, args.concurrency, args.duration, payload, args.rate),
-    ]
+    n, seconds = args.concurrency, args.duration
+    measured = Measured([], [], [])
+    # Alternating rounds: a burst of other work on the machine hits both sides of the ratio.
+    for _ in range(args.rounds):
+        first = not measured.http
+        profiled = [pids[args.py_spy_process]] if args.py_spy_process in pids else []
+        with profiling(args.py_spy if first else None, profiled, seconds):
+            measured.http.append(await bench_http(url, n, seconds, payload, None, pids))
+        if grpc_target is not None:
+            measured.grpc.append(
+                await bench_grpc(grpc_target, n, seconds, payload, None, process_pids=pids)
+            )
+    measured.paced.append(await bench_http(url, n, seconds, payload, args.rate, pids))
     if grpc_target is not None:
-        results.append(
-            await bench_grpc(grpc_target, args.concurrency, args.duration, payload, None)
+        measured.paced.append(
+            await bench_grpc(grpc_target, n, seconds, payload, args.rate, process_pids=pids)
         )
-        results.append(
-            await bench_grpc(grpc_target, args.concurrency, args.duration, payload, args.rate)
+    return measured
+
+
+def report(args: argparse.Namespace, measured: Measured) -> None:
+    print(
+        f"{args.concurrency} clients, {args.duration:.0f} s each, {args.payload_bytes} B payloads"
+    )
+    for result in measured.all():
+        print(result.line())
+        if result.cpu_seconds_by_process:
+            each = ", ".join(f"{k} {v:.3f}" for k, v in result.cpu_ms_per_request().items())
+            print(f"    CPU ms per request: {each}")
+    if measured.grpc:
+        ratios = [ratio(h, g) for h, g in zip(measured.http, measured.grpc, strict=True)]
+        print(
+            f"HTTP / gRPC, saturated, same stack: {statistics.median(ratios):.2f} "
+            f"(median of {len(ratios)}; target >= 0.8)"
         )
-    return results
+        by_cpu = [
+            _path_cpu(g) / _path_cpu(h)
+            for h, g in zip(measured.http, measured.grpc, strict=True)
+            if _path_cpu(h) and _path_cpu(g)
+        ]
+        if by_cpu:
+            print(
+                f"HTTP / gRPC by the services' CPU per request (load generator excluded): "
+                f"{statistics.median(by_cpu):.2f}"
+            )
+        http_client, grpc_client = (
+            r.cpu_ms_per_request().get("client", 0.0) for r in (measured.http[0], measured.grpc[0])
+        )
+        if http_client and grpc_client:
+            print(f"load generator CPU per request, HTTP / gRPC: {http_client / grpc_client:.2f}")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def _path_cpu(result: Results) -> float:
+    """CPU per request of every process but the load generator (idle ones add ~0)."""
+    return sum(ms for name, ms in result.cpu_ms_per_request().items() if name != "client")
 
 
 def _stack(redis_url: str | None) -> Stack:
@@ -114,22 +191,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", help="base URL of a running gateway (default: start a stack)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     parser.add_argument("--no-grpc", action="store_true", help="skip the gRPC comparison")
+    parser.add_argument(
+        "--rounds", type=int, default=2,
+        help="alternate HTTP and gRPC saturated runs this many times (median ratio)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--py-spy", metavar="OUTPUT",
+        help="profile a process with py-spy --native during the first saturated HTTP run",
+    )  # fmt: skip
+    parser.add_argument(
+        "--py-spy-process", default="gateway", choices=["gateway", "ratelimit", "datastorage"],
+        help="the process --py-spy profiles",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    client = {"client": os.getpid()}
     if args.target:
-        results = asyncio.run(run(args, args.target.rstrip("/"), None))
+        measured = asyncio.run(measure(args, args.target.rstrip("/"), None, client))
     else:
         with _stack(args.redis_url) as stack:
             grpc_target = None if args.no_grpc else f"127.0.0.1:{stack.ports['datastorage']}"
-            results = asyncio.run(run(args, stack.url, grpc_target))
-    print(
-        f"{args.concurrency} clients, {args.duration:.0f} s each, {args.payload_bytes} B payloads"
-    )
-    for result in results:
-        print(result.line())
-    if len(results) == 4 and results[2].throughput:
-        ratio = results[0].throughput / results[2].throughput
-        print(f"HTTP / gRPC, saturated, same stack: {ratio:.2f} (target >= 0.8)")
-    return 1 if any(r.errors for r in results) else 0
+            pids = {**client, **stack.pids}
+            measured = asyncio.run(measure(args, stack.url, grpc_target, pids))
+    report(args, measured)
+    return 1 if any(r.errors for r in measured.all()) else 0
 
 
 if __name__ == "__main__":

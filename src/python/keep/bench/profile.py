@@ -2,6 +2,8 @@
 
     ./pants run src/python/keep/bench:grpc -- --py-spy /tmp/datastorage.txt
     ./pants run src/python/keep/bench:profile -- /tmp/datastorage.txt
+    ./pants run src/python/keep/bench:http -- --py-spy /tmp/gateway.txt   # or --py-spy-process
+    ./pants run src/python/keep/bench:profile -- /tmp/gateway.txt
 
 py-spy samples only threads that are running (not blocked in a system call), so the share per
 thread is where the process's CPU goes. For the busiest thread each sample is then charged to
@@ -21,13 +23,22 @@ from dataclasses import dataclass, field
 # Checked in this order, so the more specific parts come first.
 PARTS: dict[str, str] = {
     "logging": r"\((logging|pythonjsonlogger)/",
+    # OpenTelemetry's packages as py-spy names them (trace/__init__.py), its gRPC interceptors.
+    "tracing (opentelemetry)": (
+        r"\(((trace|context|propagators|sdk|attributes)/|grpc/_aio_client|grpc/_aio_server"
+        r"|grpc/_client\.py)"
+    ),
     "metrics (prometheus_client)": r"\(prometheus_client/",
     "encryption (cryptography)": r"\(cryptography/|\(crypto\.py:",
     "Redis client (redis-py)": r"\(redis/",
     "protobuf": r"\(google/protobuf/|_message\.",
     "gRPC, Python layer (grpc/aio)": r"\(grpc/(aio|_)",
     "gRPC core (cygrpc, native)": r"cygrpc|libgrpc",
-    "Keep's own code (keep/)": r"\((service|store|crypto|metrics|server|logs|health)\.py:",
+    "HTTP server (aiohttp)": r"\(aiohttp/|_http_parser|llhttp",
+    "Keep's own code (keep/)": (
+        r"\((service|store|crypto|metrics|server|logs|health|middleware|actions|curl|body"
+        r"|ratelimiter|datastorage|tracing|counter|matching)\.py:"
+    ),
     "event loop (asyncio)": r"\(asyncio/|_asynciomodule|selectors\.py|selectmodule",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -23,6 +23,10 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total / _TICKS_PER_SECOND
 
 
+def cpu_seconds_each(pids: Mapping[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds([pid]) for name, pid in pids.items()}
+
+
 @dataclass
 class Results:
     name: str
@@ -32,6 +36,8 @@ class Results:
     # CPU the server processes used during the run, when the benchmark knows their pids: unlike
     # throughput, CPU per request hardly changes when other work shares the machine.
     server_cpu_seconds: float | None = None
+    # The same, per named process (the load generator included), when the benchmark names them.
+    cpu_seconds_by_process: dict[str, float] = field(default_factory=dict)
 
     @property
     def throughput(self) -> float:
@@ -42,6 +48,13 @@ class Results:
         if self.server_cpu_seconds is None or not self.latencies_ms:
             return None
         return self.server_cpu_seconds * 1000 / len(self.latencies_ms)
+
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        """CPU time per measured request of each named process."""
+        if not self.latencies_ms:
+            return {}
+        n = len(self.latencies_ms)
+        return {name: s * 1000 / n for name, s in self.cpu_seconds_by_process.items()}
 
     def percentile(self, p: float) -> float:
         if len(self.latencies_ms) < 2:

@@ -42,6 +42,11 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def pid(self) -> int | None:
+        """redis-server's process id while it runs (benchmarks count its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         argv = [
             redis_server_binary(),

@@ -51,6 +51,14 @@ class Stack:
     def url(self) -> str:
         return f"http://localhost:{self.ports['http']}"
 
+    @property
+    def pids(self) -> dict[str, int]:
+        """Each running process by name (redis only when embedded), e.g. to count CPU time."""
+        pids = {name: process.pid for name, process in self.processes.items()}
+        if self._redis is not None and self._redis.pid is not None:
+            pids["redis"] = self._redis.pid
+        return pids
+
     def start(self, timeout: float = 60.0) -> Stack:
         try:
             self._start(time.monotonic() + timeout)
