@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -29,10 +28,14 @@ EXPORTER = InMemorySpanExporter()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def tracer_provider() -> Iterator[None]:
-    provider = configure_tracing("keep-tests")  # the process-wide provider, set once
-    provider.add_span_processor(SimpleSpanProcessor(EXPORTER))
-    yield
+def tracer_provider() -> Iterator[TracerProvider]:
+    # The process-wide provider, set once; with an exporter every trace is recorded.
+    yield configure_tracing("keep-tests", EXPORTER)
+
+
+def _finished(provider: TracerProvider) -> list[ReadableSpan]:
+    provider.force_flush()  # the exporter sits behind a batching processor
+    return list(EXPORTER.get_finished_spans())
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,9 @@ def redis_server() -> Iterator[EmbeddedRedis]:
 
 
 @pytest_asyncio.fixture
-async def gateway(redis_server: EmbeddedRedis) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+async def gateway(
+    redis_server: EmbeddedRedis, tracer_provider: TracerProvider
+) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     datastorage = await start_datastorage(redis_server.url)
     settings = Settings(
         http_port=0,
@@ -53,6 +58,7 @@ async def gateway(redis_server: EmbeddedRedis) -> AsyncIterator[TestClient]:  # 
     )
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
+    _finished(tracer_provider)
     EXPORTER.clear()
     yield client
     await client.close()
@@ -65,7 +71,9 @@ def _one(spans: list[ReadableSpan], kind: SpanKind, name_part: str) -> ReadableS
 
 
 async def test_one_trace_spans_gateway_and_datastorage(
-    gateway: TestClient, caplog: pytest.LogCaptureFixture  # type: ignore[type-arg]
+    gateway: TestClient,  # type: ignore[type-arg]
+    tracer_provider: TracerProvider,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.handler.addFilter(TraceIds())
     with caplog.at_level(logging.INFO):
@@ -73,7 +81,7 @@ async def test_one_trace_spans_gateway_and_datastorage(
             "/api/v1/secrets", json={"secret": "traced"}, headers={"traceparent": TRACEPARENT}
         )
     assert response.status == 201, await response.text()
-    spans = list(EXPORTER.get_finished_spans())
+    spans = _finished(tracer_provider)
     http = _one(spans, SpanKind.SERVER, "POST /api/v1/secrets")
     call = _one(spans, SpanKind.CLIENT, "DataStorageService/CreateSecret")
     served = _one(spans, SpanKind.SERVER, "DataStorageService/CreateSecret")
@@ -89,8 +97,10 @@ async def test_one_trace_spans_gateway_and_datastorage(
     assert getattr(created, "trace_id", None) == CALLER_TRACE_ID
 
 
-async def test_a_request_without_traceparent_starts_a_trace(gateway: TestClient) -> None:  # type: ignore[type-arg]
+async def test_a_request_without_traceparent_starts_a_trace(
+    gateway: TestClient, tracer_provider: TracerProvider  # type: ignore[type-arg]
+) -> None:
     response = await gateway.get("/api/v1/secrets/" + "A" * 22)
     assert response.status == 404
-    http = _one(list(EXPORTER.get_finished_spans()), SpanKind.SERVER, "GET /api/v1/secrets/{id}")
+    http = _one(_finished(tracer_provider), SpanKind.SERVER, "GET /api/v1/secrets/{id}")
     assert http.parent is None and http.context.trace_id != int(CALLER_TRACE_ID, 16)

@@ -1,0 +1,41 @@
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+from keep.platform.tracing import SAMPLER_VARIABLE, sampler_for
+
+CALLER = SpanContext(
+    trace_id=0x4BF92F3577B34DA6A3CE929D0E0E4736,
+    span_id=0x00F067AA0BA902B7,
+    is_remote=True,
+    trace_flags=TraceFlags(TraceFlags.SAMPLED),
+)
+
+
+@pytest.fixture(autouse=True)
+def no_sampler_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SAMPLER_VARIABLE, raising=False)
+
+
+def test_without_an_exporter_a_new_trace_is_not_recorded_but_has_ids() -> None:
+    tracer = TracerProvider(sampler=sampler_for(None)).get_tracer("test")
+    span = tracer.start_span("request")
+    assert not span.is_recording()
+    assert span.get_span_context().is_valid  # still on log lines and sent downstream
+
+
+def test_without_an_exporter_a_trace_the_caller_sampled_is_recorded() -> None:
+    tracer = TracerProvider(sampler=sampler_for(None)).get_tracer("test")
+    span = tracer.start_span("request", context=trace.set_span_in_context(NonRecordingSpan(CALLER)))
+    assert span.is_recording()
+    assert span.get_span_context().trace_id == CALLER.trace_id
+
+
+def test_with_an_exporter_or_a_chosen_sampler_the_sdk_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert sampler_for(InMemorySpanExporter()) is None
+    monkeypatch.setenv(SAMPLER_VARIABLE, "always_on")
+    assert sampler_for(None) is None
