@@ -28,6 +28,8 @@ from tfconfig import (
     the,
 )
 
+from keep.release import promotion
+
 EXPECTED_MODULES = {
     "network",
     "gke",
@@ -344,6 +346,38 @@ def test_artifact_registry_repo_and_cleanup() -> None:
     assert one(shared["project_id"]) == "keep-artifacts"
     assert one(shared["repository_id"]) == "keep"
     assert one(shared["location"]) == "europe-west1"
+
+
+def test_cleanup_keeps_every_promoted_image() -> None:
+    """A.12: the 90-day DELETE must not reach what prod runs. Promotion tags each image it
+    promotes `prod-<tag>` (keep.release.promotion); a KEEP policy matching that prefix, with no
+    age, package or version limit, exempts those versions: Artifact Registry applies KEEP over
+    DELETE whenever both match (cleanup-policy-overview: "When an artifact matches the criteria for
+    both a delete policy and a keep policy, the artifact is kept")."""
+    path = MODULES / "artifact-registry"
+    repo = the(path, "google_artifact_registry_repository")
+    prefix = one(load_dir(path)["variable"]["promotion_tag_prefix"]["default"])
+    assert promotion.marker_tag("prod", "0" * 64).startswith(prefix)
+    policies = repo["cleanup_policies"]
+    keeps = [
+        p
+        for p in policies
+        if one(p["action"]) == "KEEP"
+        and "condition" in p
+        and one(block(p, "condition").get("tag_prefixes")) == "${var.promotion_tag_prefix}"
+    ]
+    assert len(keeps) == 1, "no KEEP policy for the promotion marker tag"
+    condition = block(keeps[0], "condition")
+    assert one(condition["tag_state"]) == "TAGGED"
+    # Any further condition would let an old or oddly named promoted image fall out of the policy.
+    assert set(condition) == {"tag_state", "tag_prefixes"}
+    # Listed before the deletes, so readers see the exemption first (AR's precedence is by action).
+    ids = [one(p["id"]) for p in policies]
+    first_delete = min(i for i, p in enumerate(policies) if one(p["action"]) == "DELETE")
+    assert ids.index(one(keeps[0]["id"])) < first_delete
+    # The workflow's marker pushes need tag create rights: the CI writer role has them.
+    writer = resources(path, "google_artifact_registry_repository_iam_member")["ci_push_writer"]
+    assert one(writer["role"]) == "roles/artifactregistry.writer"
 
 
 def test_ci_push_via_workload_identity_federation() -> None:

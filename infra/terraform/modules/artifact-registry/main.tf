@@ -19,6 +19,20 @@ resource "google_artifact_registry_repository" "docker" {
     }
   }
 
+  # What prod runs (and ran) is never deleted: `keep-release promote` adds the tag
+  # "<promotion_tag_prefix><tag>" to every image it promotes (a new tag on the same digest; tags
+  # are immutable, so markers are never moved). Artifact Registry keeps a version that matches any
+  # KEEP policy even when a DELETE policy matches too, whatever the order, so the 90-day rule below
+  # cannot reach a promoted image however old it is or however many newer versions exist.
+  cleanup_policies {
+    id     = "keep-promoted"
+    action = "KEEP"
+    condition {
+      tag_state    = "TAGGED"
+      tag_prefixes = [var.promotion_tag_prefix]
+    }
+  }
+
   cleanup_policies {
     id     = "delete-untagged"
     action = "DELETE"

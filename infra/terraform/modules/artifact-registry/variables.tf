@@ -36,6 +36,12 @@ variable "keep_recent_versions" {
   default     = 30
 }
 
+variable "promotion_tag_prefix" {
+  description = "Tag prefix `keep-release promote` adds to promoted images (keep.release.promotion.MARKER_PREFIX); versions carrying it are never cleaned up."
+  type        = string
+  default     = "prod-"
+}
+
 variable "untagged_max_age" {
   type    = string
   default = "604800s" # 7 days
@@ -43,7 +49,7 @@ variable "untagged_max_age" {
 
 variable "tagged_max_age" {
   type    = string
-  default = "7776000s" # 90 days; the keep policy wins for recent versions
+  default = "7776000s" # 90 days; the keep policies win for recent and promoted versions
 }
 
 variable "repository_admins" {

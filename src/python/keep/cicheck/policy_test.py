@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -43,6 +44,7 @@ def test_write_permissions_only_where_needed() -> None:
         ("release.yml", "bump-dev", "contents"),
         ("promote.yml", "promote", "contents"),
         ("promote.yml", "promote", "pull-requests"),
+        ("promote.yml", "promote", "id-token"),
         ("terraform.yml", "plan", "id-token"),
         ("terraform.yml", "apply", "id-token"),
     }
@@ -88,6 +90,30 @@ def test_release_does_not_retrigger_itself() -> None:
     assert "[skip ci]" in push.data["run"]
     # The WIF provider accepts sub == repo:<repo>:ref:refs/heads/main only: no environment here.
     assert "environment" not in release.jobs["publish"]
+
+
+def test_promote_marks_the_images_in_the_registry_before_the_pull_request() -> None:
+    """Cleanup keeps what prod runs only if promotion tagged it prod-<tag> (keep-promoted policy):
+    the promote job must reach Artifact Registry through WIF and run the marking promote."""
+    promote = _by_name("promote.yml")
+    job = promote.jobs["promote"]
+    assert job["permissions"].get("id-token") == "write"
+    # The WIF provider accepts sub == repo:<repo>:ref:refs/heads/main only: no environment here.
+    assert "environment" not in job
+    steps = [(str(s.get("uses", "")), str(s.get("run", ""))) for s in job["steps"]]
+
+    def index(pred: Callable[[str, str], bool], what: str) -> int:
+        found = [i for i, (uses, run) in enumerate(steps) if pred(uses, run)]
+        assert found, f"promote.yml: no step that {what}"
+        return found[0]
+
+    auth = index(lambda u, _: u.startswith("google-github-actions/auth@"), "authenticates")
+    creds = index(lambda _, r: "gcloud auth configure-docker" in r, "configures docker")
+    mark = index(lambda _, r: "release:cli -- promote" in r, "runs keep-release promote")
+    pr = index(lambda u, _: u.startswith("peter-evans/create-pull-request@"), "opens the PR")
+    assert auth < creds < mark < pr
+    assert "--no-mark" not in steps[mark][1] and "--dry-run" not in steps[mark][1]
+    assert "--to prod" in steps[mark][1]
 
 
 def test_terraform_apply_needs_approval_on_main_only() -> None:

@@ -113,6 +113,29 @@ def test_images_map_to_build_targets(env: str) -> None:
     _assert_none(images.check_images(render_overlay(env), ROOT))
 
 
+def test_released_images_must_be_pinned_by_digest() -> None:
+    """A.13: what the release job writes (tag + digest) passes; a released tag without a digest,
+    or a malformed digest, is a problem; only the `unreleased` placeholder may stay unpinned."""
+    objs = copy.deepcopy(list(render_overlay("dev")))
+    gateway = next(
+        o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"] == "gateway"
+    )
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    repo = f"{contract.REGISTRY}/gateway"
+    cases = {
+        f"{repo}:{'ab' * 32}@sha256:{'cd' * 32}": [],
+        f"{repo}:unreleased": [],
+        f"{repo}:{'ab' * 32}": ["released tag without a digest"],
+        f"{repo}:7.0-bookworm-r1": ["released tag without a digest"],
+        f"{repo}:{'ab' * 32}@sha256:short": ["is not a sha256 digest"],
+    }
+    for image, expected in cases.items():
+        container["image"] = image
+        problems = [p for p in images.check_images(objs, ROOT) if p.startswith(image + ":")]
+        assert len(problems) == len(expected), (image, problems)
+        assert all(e in p for e, p in zip(expected, problems, strict=True)), (image, problems)
+
+
 @pytest.mark.parametrize("env", OVERLAYS)
 def test_env_vars_are_settings_fields(env: str) -> None:
     _assert_none(workloads.check_settings_env(render_overlay(env)))

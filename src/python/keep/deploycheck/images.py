@@ -1,5 +1,10 @@
-"""Images: every image of an overlay is in Keep's registry, tagged, and built by the repository
-(a service's docker_image target or a build-support script)."""
+"""Images: every image of an overlay is in Keep's registry, tagged, pinned by digest once released,
+and built by the repository (a service's docker_image target or a build-support script).
+
+Pinning: the release job writes each images entry's newTag *and* digest (kustomize renders
+`name:tag@sha256:...`; the runtime pulls the digest). The only image allowed without a digest is
+the committed placeholder `unreleased`, a tag that never exists in the registry, so nothing can run
+it by accident; any other tag without a digest could be re-pointed under a running environment."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 
 from keep.deploycheck import contract
 from keep.deploycheck.objects import Obj, containers, pod_spec, workloads
+from keep.release.kustomize import DIGEST, UNRELEASED
 
 
 def images(objs: Sequence[Obj]) -> list[str]:
@@ -49,15 +55,31 @@ def _declares_docker_image(build_file: Path, repository: str) -> str | None:
     return f'{build_file} declares no docker_image(name="image", ...)'
 
 
+def split_pin(image: str) -> tuple[str, str, str | None]:
+    """registry/name:tag[@digest] -> (registry/name, tag or "", digest or None)."""
+    named, at, digest = image.partition("@")
+    ref, colon, tag = named.rpartition(":")
+    if not colon or "/" in tag:
+        ref, tag = named, ""
+    return ref, tag, digest if at else None
+
+
 def check_images(objs: Sequence[Obj], root: Path) -> list[str]:
     problems = []
     for image in images(objs):
-        ref, _, tag = image.rpartition(":")
-        if not ref or "/" in tag:
+        ref, tag, digest = split_pin(image)
+        if not tag:
             problems.append(f"{image}: no tag (is the overlay's images: entry missing?)")
             continue
         if tag == "latest":
             problems.append(f"{image}: uses the latest tag")
+        if digest is None and tag != UNRELEASED:
+            problems.append(
+                f"{image}: released tag without a digest (the release job writes newTag and "
+                "digest; `keep-release bump --image NAME=TAG@sha256:...` by hand)"
+            )
+        if digest is not None and not DIGEST.match(digest):
+            problems.append(f"{image}: {digest} is not a sha256 digest")
         if not ref.startswith(contract.REGISTRY + "/"):
             problems.append(f"{image}: not in {contract.REGISTRY}")
             continue

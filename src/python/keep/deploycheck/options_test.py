@@ -66,6 +66,18 @@ def test_only_the_gateway_may_invoke_the_backends() -> None:
         assert [p["appId"] for p in acl["policies"]] == ["gateway"]
 
 
+def test_dapr_access_control_names_the_gateway_namespace_of_the_overlay() -> None:
+    """The policy's namespace is part of the caller's SPIFFE id: it must be wherever the including
+    overlay puts the gateway (render_component uses namespace keep-component-test), never a
+    namespace written into the component (it said keep-dev, so prod would deny every call)."""
+    objs = render_component("dapr")
+    gateway = _named(objs, "Deployment", "gateway")["metadata"]["namespace"]
+    assert gateway == "keep-component-test"
+    for name in ("datastorage", "ratelimit"):
+        acl = _named(objs, "Configuration", f"keep-{name}")["spec"]["accessControl"]
+        assert [p["namespace"] for p in acl["policies"]] == [gateway], name
+
+
 def test_knative_runs_the_gateway_and_keeps_the_backends() -> None:
     objs = render_component("knative")
     assert {w["metadata"]["name"] for w in workloads(objs)} == {

@@ -2,9 +2,9 @@
 
   ./pants run src/python/keep/release:cli -- changed   --since origin/main
   ./pants run src/python/keep/release:cli -- publish   --since origin/main --registry local [--dry-run] [--report publish.json]
-  ./pants run src/python/keep/release:cli -- push-base --registry artifact-registry [--image redis]
-  ./pants run src/python/keep/release:cli -- bump      --env dev --report publish.json | --image gateway=<tag> ...
-  ./pants run src/python/keep/release:cli -- promote   --from dev --to prod [--image gateway ...]
+  ./pants run src/python/keep/release:cli -- push-base --registry artifact-registry [--image redis] [--report push-base.json]
+  ./pants run src/python/keep/release:cli -- bump      --env dev --report publish.json [--report push-base.json] | --image gateway=<tag>@sha256:<digest> ...
+  ./pants run src/python/keep/release:cli -- promote   --from dev --to prod [--image gateway ...] [--no-mark]
   ./pants run src/python/keep/release:cli -- ci-scope  --base-ref origin/main [--event pull_request] [--args-file F] [--github-output F]
 
 Exit codes: see keep.release.errors.ExitCode (0 ok, 1 a build/push/edit failed, 2 usage).
@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from keep.release import changes, ci_scope, kustomize, publish
+from keep.release import changes, ci_scope, kustomize, promotion, publish, push_base
 from keep.release.errors import ExitCode, ReleaseError
 from keep.release.pants import Pants, PantsError
-from keep.release.registry import REGISTRIES
+from keep.release.registry import REGISTRIES, RegistryError
 
 DEFAULT_DEPLOY_ROOT = Path("deploy/kustomize")
 BASE_IMAGES_SCRIPT = Path("build-support/images/build-base-images.sh")
@@ -79,31 +79,33 @@ def _cmd_push_base(root: Path, args: argparse.Namespace, out: TextIO, err: TextI
         if tag.returncode != 0:
             raise ReleaseError(f"unknown base image {name}: {tag.stderr.strip()}")
         images[name] = tag.stdout.strip()
-    results = publish.push_base_images(
+    results = push_base.push_base_images(
         images=images,
         registry_address=REGISTRIES[args.registry],
         dry_run=args.dry_run,
         out=functools.partial(print, file=out),
     )
+    if args.report:
+        Path(args.report).write_text(push_base.report_json(results) + "\n")
     # push_base_images printed each image's status and why.
     return ExitCode.OK if all(r.status != publish.FAILED for r in results) else ExitCode.FAILED
 
 
 def _cmd_bump(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    tags: dict[str, str] = {}
-    if args.report:
-        data = _read_report(Path(args.report))
+    pins: dict[str, kustomize.Pin] = {}
+    for report in args.report or []:
+        data = _read_report(Path(report))
         if not data.get("ok"):
-            raise ReleaseError(f"{args.report} records a failed publish; not bumping")
-        tags = dict(data.get("tags", {}))
-    else:
-        for item in args.image:
-            name, sep, tag = item.partition("=")
-            if not sep or not name or not tag:
-                raise ReleaseError(f"--image wants NAME=TAG, got {item!r}", ExitCode.USAGE)
-            tags[name] = tag
+            raise ReleaseError(f"{report} records a failed publish; not bumping")
+        pins.update(kustomize.pins_from_report(data))
+    for item in args.image or []:
+        name, sep, ref = item.partition("=")
+        tag, at, digest = ref.partition("@")
+        if not sep or not name or not tag or not at:
+            raise ReleaseError(f"--image wants NAME=TAG@DIGEST, got {item!r}", ExitCode.USAGE)
+        pins[name] = kustomize.Pin(tag, digest)
     path = kustomize.overlay_path(root / args.deploy_root, args.env)
-    done = kustomize.set_tags(path, tags, dry_run=args.dry_run)
+    done = kustomize.set_images(path, pins, dry_run=args.dry_run)
     what = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     _print_changes(done, what, args.dry_run, out)
     return ExitCode.OK
@@ -121,13 +123,19 @@ def _read_report(path: Path) -> dict[str, Any]:
 
 def _cmd_promote(root: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     deploy = root / args.deploy_root
-    done = kustomize.promote(
+    done = promotion.promote(
         kustomize.overlay_path(deploy, args.src),
         kustomize.overlay_path(deploy, args.dst),
+        args.dst,
         args.image,
+        mark=None if args.no_mark else promotion.registry_marker(),
         dry_run=args.dry_run,
     )
-    _print_changes(done, f"{args.src} -> {args.dst}", args.dry_run, out)
+    for ref in done.marked:
+        print(f"marked {ref} (cleanup keeps it)", file=out)
+    for ref in done.already_marked:
+        print(f"already marked {ref}", file=out)
+    _print_changes(done.changes, f"{args.src} -> {args.dst}", args.dry_run, out)
     return ExitCode.OK
 
 
@@ -206,24 +214,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"base image recipe name (default: {', '.join(DEFAULT_BASE_IMAGES)})",
     )
+    sp.add_argument("--report", metavar="FILE", help="write a JSON report (input of `bump`)")
     sp.set_defaults(func=_cmd_push_base)
 
-    sp = sub.add_parser("bump", help="set newTag in an overlay's images: entries")
+    sp = sub.add_parser("bump", help="set newTag and digest in an overlay's images: entries")
     sp.add_argument("--env", required=True, help="overlay name, e.g. dev")
     sp.add_argument("--deploy-root", type=Path, default=DEFAULT_DEPLOY_ROOT)
     src = sp.add_mutually_exclusive_group(required=True)
     src.add_argument(
-        "--report", metavar="FILE", help="publish --report output: bump every image it built"
+        "--report",
+        action="append",
+        metavar="FILE",
+        help="publish/push-base --report output: pin every image it built (repeatable)",
     )
-    src.add_argument("--image", action="append", metavar="NAME=TAG")
+    src.add_argument("--image", action="append", metavar="NAME=TAG@DIGEST")
     sp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
     sp.set_defaults(func=_cmd_bump)
 
-    sp = sub.add_parser("promote", help="copy newTag values from one overlay to another")
+    sp = sub.add_parser(
+        "promote", help="copy newTag + digest to another overlay, marking the images in the registry"
+    )
     sp.add_argument("--from", dest="src", default="dev")
     sp.add_argument("--to", dest="dst", default="prod")
     sp.add_argument("--deploy-root", type=Path, default=DEFAULT_DEPLOY_ROOT)
     sp.add_argument("--image", action="append", metavar="NAME", help="only these images")
+    sp.add_argument(
+        "--no-mark",
+        action="store_true",
+        help="do not tag the images <to>-<tag> in the registry (cleanup may then delete them)",
+    )
     sp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
     sp.set_defaults(func=_cmd_promote)
 
@@ -267,7 +286,7 @@ def main(
     except ReleaseError as e:
         print(f"keep-release: error: {e.message}", file=err)
         return int(e.code)
-    except (kustomize.OverlayError, changes.GitError, PantsError, OSError) as e:
+    except (kustomize.OverlayError, changes.GitError, PantsError, RegistryError, OSError) as e:
         # Their messages name the file, ref, target or image and what went wrong.
         print(f"keep-release: error: {e}", file=err)
         return int(ExitCode.FAILED)

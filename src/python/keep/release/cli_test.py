@@ -8,6 +8,9 @@ import pytest
 from keep.release import cli, kustomize
 from keep.release.errors import ExitCode
 
+G9 = "sha256:" + "9a" * 32
+R9 = "sha256:" + "9b" * 32
+
 OVERLAY = """\
 images:
   - name: gateway  # comment
@@ -29,12 +32,30 @@ def root(tmp_path: Path) -> Path:
 
 def test_bump_from_report(root: Path) -> None:
     report = root / "publish.json"
-    report.write_text(json.dumps({"ok": True, "tags": {"gateway": "g9", "ratelimit": "r9"}}))
-    assert (
-        cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--report", str(report)]) == 0
+    report.write_text(
+        json.dumps({"ok": True, "tags": {"gateway": "g9"}, "digests": {"gateway": G9}})
     )
-    tags = kustomize.read_tags(kustomize.overlay_path(root / "deploy" / "kustomize", "dev"))
-    assert tags["gateway"] == "g9" and tags["ratelimit"] == "r9"
+    base = root / "push-base.json"
+    base.write_text(
+        json.dumps({"ok": True, "tags": {"ratelimit": "r9"}, "digests": {"ratelimit": R9}})
+    )
+    argv = ["--buildroot", str(root), "bump", "--env", "dev", "--report", str(report)]
+    assert cli.main([*argv, "--report", str(base)]) == 0
+    pins = kustomize.read_images(kustomize.overlay_path(root / "deploy" / "kustomize", "dev"))
+    assert pins["gateway"] == kustomize.Pin("g9", G9) and pins["ratelimit"] == kustomize.Pin(
+        "r9", R9
+    )
+
+
+def test_bump_refuses_a_report_without_digests(root: Path) -> None:
+    """An image the report names but cannot pin (e.g. an old report) is not written."""
+    report = root / "publish.json"
+    report.write_text(json.dumps({"ok": True, "tags": {"gateway": "g9"}}))
+    path = kustomize.overlay_path(root / "deploy" / "kustomize", "dev")
+    assert (
+        cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--report", str(report)]) == 1
+    )
+    assert path.read_text() == OVERLAY
 
 
 def test_bump_refuses_failed_publish(root: Path) -> None:
@@ -46,9 +67,12 @@ def test_bump_refuses_failed_publish(root: Path) -> None:
 
 
 def test_bump_image_args(root: Path) -> None:
-    assert cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--image", "gateway"]) == 2
-    assert cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--image", "nope=1"]) == 1
-    assert cli.main(["--buildroot", str(root), "bump", "--env", "dev", "--image", "gateway=x"]) == 0
+    bump = ["--buildroot", str(root), "bump", "--env", "dev", "--image"]
+    assert cli.main([*bump, "gateway"]) == 2
+    assert cli.main([*bump, "gateway=x"]) == 2  # no digest
+    assert cli.main([*bump, f"nope=1@{G9}"]) == 1
+    assert cli.main([*bump, "gateway=x@sha256:short"]) == 1
+    assert cli.main([*bump, f"gateway=x@{G9}"]) == 0
 
 
 def test_errors_name_the_tool_and_the_problem(
@@ -56,8 +80,11 @@ def test_errors_name_the_tool_and_the_problem(
 ) -> None:
     bump = ["--buildroot", str(root), "bump", "--env", "dev"]
     assert cli.main([*bump, "--image", "gateway"]) == ExitCode.USAGE
-    assert capsys.readouterr().err == "keep-release: error: --image wants NAME=TAG, got 'gateway'\n"
-    assert cli.main([*bump, "--image", "nope=1"]) == ExitCode.FAILED
+    assert (
+        capsys.readouterr().err
+        == "keep-release: error: --image wants NAME=TAG@DIGEST, got 'gateway'\n"
+    )
+    assert cli.main([*bump, "--image", f"nope=1@{G9}"]) == ExitCode.FAILED
     assert capsys.readouterr().err.startswith("keep-release: error: ")
 
 

@@ -40,6 +40,7 @@ class ImageResult:
     tag: str
     status: str
     reason: str
+    digest: str | None = None  # in the registry, after the push or the skip
 
 
 @dataclass
@@ -66,11 +67,20 @@ class Report:
             i.repository: i.tag for i in self.images if i.status in (PUSHED, SKIPPED, WOULD_PUSH)
         }
 
+    def digests(self) -> dict[str, str]:
+        """repository -> registry digest of the images in tags(): what the overlays pin."""
+        return {
+            i.repository: i.digest
+            for i in self.images
+            if i.status in (PUSHED, SKIPPED) and i.digest is not None
+        }
+
     def to_json(self) -> str:
         data = asdict(self)
         data["ok"] = self.ok
         data["pushed"] = self.pushed()
         data["tags"] = self.tags()
+        data["digests"] = self.digests()
         return json.dumps(data, indent=2, sort_keys=True)
 
 
@@ -154,16 +164,21 @@ def publish(
 def _publish_tag(
     docker: Docker, target: str, t: docker_info.ImageTag, dry_run: bool
 ) -> ImageResult:
-    def result(status: str, reason: str) -> ImageResult:
-        return ImageResult(target, t.repository, t.name, t.tag, status, reason)
+    def result(status: str, reason: str, digest: str | None = None) -> ImageResult:
+        return ImageResult(target, t.repository, t.name, t.tag, status, reason, digest)
 
     try:
-        if docker.tag_exists(t.name):
-            return result(SKIPPED, "tag already in the registry: content unchanged")
+        digest = docker.remote_digest(t.name)
+        if digest is not None:
+            return result(SKIPPED, "tag already in the registry: content unchanged", digest)
         if dry_run:
             return result(WOULD_PUSH, "built, tag not in the registry; --dry-run")
         docker.push(t.name)
-        return result(PUSHED, "built, tag was not in the registry")
+        # The registry's digest, read back (not docker's local id): what a pull by digest gets.
+        digest = docker.remote_digest(t.name)
+        if digest is None:
+            return result(FAILED, "pushed, but the registry does not list the tag")
+        return result(PUSHED, "built, tag was not in the registry", digest)
     except RegistryError as e:
         return result(FAILED, str(e))
 
@@ -172,49 +187,3 @@ def _fail(report: Report, error: str, out: Printer) -> Report:
     report.error = error
     out(f"error: {error}")
     return report
-
-
-@dataclass
-class BaseImageResult:
-    source: str
-    ref: str
-    status: str
-    reason: str
-
-
-def push_base_images(
-    *,
-    images: dict[str, str],
-    registry_address: str,
-    dry_run: bool = False,
-    docker: Docker | None = None,
-    out: Printer = print,
-) -> list[BaseImageResult]:
-    """Mirror locally built base images (e.g. keep/redis:7.0-bookworm-r1) into the registry as
-    <registry>/<name>:<tag> when the tag is missing. `images` maps name -> local image ref."""
-    docker = docker or Docker()
-    results: list[BaseImageResult] = []
-    for name, source in sorted(images.items()):
-        tag = source.rsplit(":", 1)[1] if ":" in source.rsplit("/", 1)[-1] else "latest"
-        ref = f"{registry_address}/{name}:{tag}"
-        try:
-            if docker.tag_exists(ref):
-                r = BaseImageResult(source, ref, SKIPPED, "tag already in the registry")
-            elif not docker.image_exists(source):
-                r = BaseImageResult(
-                    source,
-                    ref,
-                    FAILED,
-                    "not built here: run build-support/images/build-base-images.sh",
-                )
-            elif dry_run:
-                r = BaseImageResult(source, ref, WOULD_PUSH, "tag not in the registry; --dry-run")
-            else:
-                docker.tag(source, ref)
-                docker.push(ref)
-                r = BaseImageResult(source, ref, PUSHED, "tag was not in the registry")
-        except RegistryError as e:
-            r = BaseImageResult(source, ref, FAILED, str(e))
-        results.append(r)
-        out(f"  {name:<14} {ref}: {r.status} ({r.reason})")
-    return results

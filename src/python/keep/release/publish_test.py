@@ -1,11 +1,10 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import pytest
 
 from keep.release import base_image, publish
 from keep.release.pants import Pants
@@ -69,6 +68,10 @@ class FakePants:
         return subprocess.CompletedProcess(argv, 0, out, "")
 
 
+def fake_digest(ref: str) -> str:
+    return "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
+
+
 class FakeRegistry:
     def __init__(self, existing: set[str], fail_push: bool = False) -> None:
         self.existing = set(existing)
@@ -79,7 +82,8 @@ class FakeRegistry:
         if argv[1:3] == ["manifest", "inspect"]:
             ref = argv[-1]
             if ref in self.existing:
-                return subprocess.CompletedProcess(argv, 0, "{}", "")
+                descriptor = {"Descriptor": {"digest": fake_digest(ref)}}
+                return subprocess.CompletedProcess(argv, 0, json.dumps(descriptor), "")
             return subprocess.CompletedProcess(argv, 1, "", f"no such manifest: {ref}")
         if argv[1] == "push":
             if self.fail_push:
@@ -134,12 +138,15 @@ def test_source_change_builds_dependents_and_pushes_missing(repo: Path) -> None:
     assert pants.envs[1]["BASE_IMAGE_CONTENT"] == BASE_CONTENT
     assert reg.pushed == ["127.0.0.1:5000/keep/gateway:g1"]
     assert report.ok and report.pushed() == {"gateway": "g1"}
+    # The digest is read back from the registry after the push: what bump pins.
+    assert report.digests() == {"gateway": fake_digest("127.0.0.1:5000/keep/gateway:g1")}
 
     # Same inputs again: same hash, tag already there -> skipped, nothing pushed.
     reg.pushed.clear()
     again = run(repo, base, reg, pants)
     assert reg.pushed == [] and [i.status for i in again.images] == [publish.SKIPPED]
     assert again.tags() == {"gateway": "g1"} and again.pushed() == {}
+    assert again.digests() == report.digests()
 
 
 def test_config_change_builds_everything(repo: Path) -> None:
@@ -167,6 +174,7 @@ def test_dry_run_pushes_nothing(repo: Path) -> None:
     assert reg.pushed == [] and report.ok
     assert [i.status for i in report.images] == [publish.WOULD_PUSH]
     assert json.loads(report.to_json())["pushed"] == {"gateway": "g1"}
+    assert json.loads(report.to_json())["digests"] == {}  # nothing in the registry to pin
 
 
 def test_push_failure_fails_the_run(repo: Path) -> None:
@@ -225,24 +233,3 @@ def test_an_unreadable_base_image_fails_before_building(repo: Path) -> None:
     report = run(repo, base, FakeRegistry(set()), pants, base_content=missing)
     assert not report.ok and report.error and "cannot list the packages" in report.error
     assert not any(call[0] == "package" for call in pants.calls)
-
-
-@pytest.mark.parametrize("existing", [True, False])
-def test_push_base_images(existing: bool) -> None:
-    ref = "127.0.0.1:5000/keep/redis:7.0-bookworm-r1"
-    reg = FakeRegistry({ref} if existing else set())
-
-    def runner(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        if argv[1] in ("tag", "image"):
-            return subprocess.CompletedProcess(argv, 0, "", "")
-        return reg(argv)
-
-    results = publish.push_base_images(
-        images={"redis": "keep/redis:7.0-bookworm-r1"},
-        registry_address="127.0.0.1:5000/keep",
-        docker=Docker(runner=runner),
-        out=lambda _: None,
-    )
-    assert [(r.ref, r.status) for r in results] == [
-        (ref, publish.SKIPPED if existing else publish.PUSHED)
-    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,12 +40,24 @@ class Docker:
         An unreachable registry or an auth failure is an error, never "missing": we must not
         conclude anything (and pushing would fail anyway).
         """
-        proc = self.runner([self.docker, "manifest", "inspect", "--insecure", ref])
+        return self.remote_digest(ref) is not None
+
+    def remote_digest(self, ref: str) -> str | None:
+        """The digest of the manifest `ref` names in its registry (what a pull by digest gets and
+        what the overlays pin), None if the tag is not there; other failures raise."""
+        proc = self.runner([self.docker, "manifest", "inspect", "--verbose", "--insecure", ref])
         if proc.returncode == 0:
-            return True
+            try:
+                descriptor = json.loads(proc.stdout)["Descriptor"]
+                return str(descriptor["digest"])
+            except (ValueError, KeyError, TypeError) as e:
+                # A list means a multi-platform index; Keep builds one platform per tag.
+                raise RegistryError(
+                    f"{ref}: no single manifest digest in {proc.stdout[:200]!r}"
+                ) from e
         err = (proc.stderr or proc.stdout or "").strip()
         if any(m in err.lower() for m in _MISSING_MARKERS):
-            return False
+            return None
         raise RegistryError(f"cannot query {ref}: {err or f'exit code {proc.returncode}'}")
 
     def push(self, ref: str) -> None:

@@ -7,66 +7,39 @@ deselect it with `./pants --tag=-docker test ::`.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from keep.release import publish
+from keep.release import push_base
+from keep.release.publish import PUSHED, SKIPPED
 from keep.release.registry import REGISTRIES, Docker, RegistryError
 
-BASE = os.environ.get("KEEP_PYTHON_BASE", "keep/python-base:3.11-bookworm-r1")
 LOCAL = REGISTRIES["local"]
 
 
-def _unavailable() -> str | None:
-    if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode != 0:
-        return "dockerd not answering (build-support/docker/ensure-docker.sh)"
-    if (
-        subprocess.run(
-            ["docker", "image", "inspect", BASE], capture_output=True, check=False
-        ).returncode
-        != 0
-    ):
-        return f"{BASE} not built (build-support/images/build-base-images.sh)"
-    try:
-        urllib.request.urlopen(f"http://{LOCAL.split('/')[0]}/v2/", timeout=2).close()
-    except OSError:
-        return "no registry on 127.0.0.1:5000 (build-support/registry/ensure-registry.sh)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def test_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    reason = _unavailable()
-    if reason:
-        pytest.fail(f"{reason}; without Docker, deselect with --tag=-docker", pytrace=False)
-    ctx: Path = tmp_path_factory.mktemp("ctx")
-    token = uuid.uuid4().hex[:12]
-    (ctx / "hello.py").write_text(f"print('hello {token}')\n")
-    (ctx / "Dockerfile").write_text(
-        "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY hello.py /app/hello.py\n"
-        'USER 10001\nENTRYPOINT ["python3.11", "/app/hello.py"]\n'
+def registry_digest(ref: str) -> str:
+    """The digest the registry itself reports for `ref` (distribution's HTTP API, no docker)."""
+    host, _, rest = ref.partition("/")
+    repository, _, tag = rest.rpartition(":")
+    req = urllib.request.Request(
+        f"http://{host}/v2/{repository}/manifests/{tag}",
+        method="HEAD",
+        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
     )
-    ref = f"{LOCAL}/release-test:{token}"
-    subprocess.run(
-        ["docker", "build", "-q", "--build-arg", f"BASE_IMAGE={BASE}", "-t", ref, str(ctx)],
-        check=True,
-        capture_output=True,
-    )
-    yield ref
-    subprocess.run(["docker", "image", "rm", ref], capture_output=True, check=False)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return str(resp.headers["Docker-Content-Digest"])
 
 
 def test_missing_tag_then_push_then_present(test_image: str) -> None:
     docker = Docker()
     assert docker.tag_exists(test_image) is False
+    assert docker.remote_digest(test_image) is None
     docker.push(test_image)
     assert docker.tag_exists(test_image) is True
+    assert docker.remote_digest(test_image) == registry_digest(test_image)
     out = subprocess.run(
         ["docker", "run", "--rm", test_image], capture_output=True, text=True, check=True
     ).stdout
@@ -83,13 +56,17 @@ def test_unreachable_registry_is_an_error_not_missing(test_image: str) -> None:
 
 
 def test_push_base_images_against_real_registry(test_image: str) -> None:
+    """Tagged by package content: pushed once, then skipped with the same registry digest."""
     name = f"base-test-{uuid.uuid4().hex[:8]}"
     lines: list[str] = []
-    first = publish.push_base_images(
+    first = push_base.push_base_images(
         images={name: test_image}, registry_address=LOCAL, out=lines.append
     )
-    second = publish.push_base_images(
+    second = push_base.push_base_images(
         images={name: test_image}, registry_address=LOCAL, out=lines.append
     )
-    assert [r.status for r in first + second] == [publish.PUSHED, publish.SKIPPED]
+    assert [r.status for r in first + second] == [PUSHED, SKIPPED]
+    recipe_tag = test_image.rsplit(":", 1)[1]
+    assert first[0].tag.startswith(f"{recipe_tag}-") and len(first[0].tag) == len(recipe_tag) + 17
+    assert first[0].digest == second[0].digest == registry_digest(first[0].ref)
     subprocess.run(["docker", "image", "rm", first[0].ref], capture_output=True, check=False)
