@@ -232,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_bump)
 
     sp = sub.add_parser(
-        "promote", help="copy newTag + digest to another overlay, marking the images in the registry"
+        "promote",
+        help="copy newTag + digest to another overlay, marking the images in the registry",
     )
     sp.add_argument("--from", dest="src", default="dev")
     sp.add_argument("--to", dest="dst", default="prod")
