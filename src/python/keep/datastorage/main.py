@@ -22,8 +22,13 @@ _MESSAGE_OVERHEAD_BYTES = 4096
 def build_service(settings: Settings) -> GrpcService:
     """Runs inside the event loop: it starts the expiry ledger's sweeper."""
     # No retries in the client: the store repeats its idempotent calls itself (store.py).
+    # Pipelined: each request makes several small Redis calls, and sending them one write per
+    # call was most of the service's CPU time (docs/benchmarks.md).
     redis = connect(
-        str(settings.redis_url), settings.redis_timeout_seconds, cluster=settings.redis_cluster
+        str(settings.redis_url),
+        settings.redis_timeout_seconds,
+        cluster=settings.redis_cluster,
+        pipelined=True,
     )
     store = SecretStore(
         redis,
