@@ -22,9 +22,9 @@ from typing import Any
 
 import grpc
 
-from keep.platform.dapr import AppIdInterceptor
+from keep.platform.dapr import APP_ID_METADATA
 from keep.platform.settings import ServiceSettings
-from keep.platform.tracing import client_interceptors
+from keep.platform.traced_channel import TracedChannel
 
 log = logging.getLogger(__name__)
 
@@ -154,15 +154,10 @@ def client_channel(
     `dapr_app_id`, `address` is the local Dapr sidecar and every call names the target app
     (the sidecars encrypt the hop between them: no TLS files then)."""
     if dapr_app_id is not None:
-        return grpc.aio.insecure_channel(
-            address,
-            options=list(options),
-            interceptors=[*client_interceptors(), AppIdInterceptor(dapr_app_id)],  # type: ignore[list-item]
-        )
+        plain = grpc.aio.insecure_channel(address, options=list(options))
+        return TracedChannel(plain, [(APP_ID_METADATA, dapr_app_id)])
     if files is None:
-        return grpc.aio.insecure_channel(
-            address, options=list(options), interceptors=client_interceptors()
-        )
+        return TracedChannel(grpc.aio.insecure_channel(address, options=list(options)))
     return ReloadingChannel(address, files, options)
 
 
@@ -180,12 +175,8 @@ class ReloadingChannel(grpc.aio.Channel):
         self._retiring: set[asyncio.Task[None]] = set()
 
     def _open(self) -> grpc.aio.Channel:
-        return grpc.aio.secure_channel(
-            self._address,
-            channel_credentials(self._files),
-            options=self._options,
-            interceptors=client_interceptors(),
-        )
+        credentials = channel_credentials(self._files)
+        return TracedChannel(grpc.aio.secure_channel(self._address, credentials, self._options))
 
     def current(self) -> grpc.aio.Channel:
         now = time.monotonic()

@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -51,11 +51,6 @@ def sampler_for(exporter: SpanExporter | None) -> Sampler | None:
 def server_interceptors() -> list[Any]:
     """Continues the caller's trace in a server span around each RPC."""
     return [aio_server_interceptor()]  # type: ignore[no-untyped-call]
-
-
-def client_interceptors() -> list[Any]:
-    """Starts a client span per call and sends its context as `traceparent` metadata."""
-    return list(aio_client_interceptors())  # type: ignore[no-untyped-call]
 
 
 class TraceIds(logging.Filter):
