@@ -16,6 +16,7 @@ from keep.release import cli, kustomize, promotion
 from keep.release.kustomize import Pin
 from keep.release.registry import REGISTRIES, Docker, RegistryError
 from keep.release.registry_api import Registry, docker_credentials, split_image
+from keep.testing.token_registry import token_registry
 
 LOCAL = REGISTRIES["local"]
 
@@ -85,6 +86,42 @@ def test_promote_cli_pins_prod_and_marks_the_image(pushed: tuple[str, str], tmp_
     assert kustomize.read_images(kustomize.overlay_path(deploy, "prod"))[name] == Pin(tag, digest)
     assert Docker().remote_digest(f"{image}:{promotion.marker_tag('prod', tag)}") == digest
     assert cli.main(argv) == 0  # again: marker already there, nothing to change
+
+
+def test_bearer_token_flow_with_docker_login(
+    test_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Artifact Registry's way in: 401 with a Bearer challenge, a token from the realm for the
+    credentials `docker login` (or gcloud's credential helper) left, the request again with it.
+    Here a real distribution 2.8 registry with token auth; only the token issuer is test code."""
+    (tmp_path / "registry").mkdir()
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    with token_registry(tmp_path / "registry") as reg:
+        subprocess.run(
+            ["docker", "login", reg.address, "-u", reg.username, "--password-stdin"],
+            input=reg.password,
+            text=True,
+            capture_output=True,
+            check=True,
+        )
+        ref = f"{reg.address}/keep/marked:{uuid.uuid4().hex[:12]}"
+        subprocess.run(["docker", "tag", test_image, ref], check=True, capture_output=True)
+        try:
+            Docker().push(ref)
+            digest = Docker().remote_digest(ref)
+            assert digest is not None
+            with pytest.raises(RegistryError, match="token request refused"):
+                Registry(reg.address, credentials=lambda host: None).add_tag(
+                    "keep/marked", digest, "prod-anonymous"
+                )
+            assert Registry(reg.address).add_tag("keep/marked", digest, "prod-x") is True
+            assert Docker().remote_digest(f"{reg.address}/keep/marked:prod-x") == digest
+            scopes = [q.get("scope") for q in reg.token_requests]
+            assert "repository:keep/marked:pull,push" in scopes
+        finally:
+            subprocess.run(["docker", "image", "rm", ref], capture_output=True, check=False)
 
 
 def test_docker_credentials_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,14 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def sign_rs256(key: rsa.RSAPrivateKey, claims: dict[str, object], header: dict[str, object]) -> str:
+    """A compact JWS (RS256) of `claims`; `header` adds to alg/typ (kid, x5c, ...)."""
+    head = _b64(json.dumps({"alg": "RS256", "typ": "JWT", **header}).encode())
+    payload = _b64(json.dumps(claims).encode())
+    signature = key.sign(f"{head}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{head}.{payload}.{_b64(signature)}"
+
+
 @dataclass
 class GitHubIssuer:
     key: rsa.RSAPrivateKey = field(
@@ -38,12 +46,7 @@ class GitHubIssuer:
         )
 
     def sign(self, claims: dict[str, object]) -> str:
-        header = _b64(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "test"}).encode())
-        payload = _b64(json.dumps(claims).encode())
-        signature = self.key.sign(
-            f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256()
-        )
-        return f"{header}.{payload}.{_b64(signature)}"
+        return sign_rs256(self.key, claims, {"kid": "test"})
 
     def token(
         self,
