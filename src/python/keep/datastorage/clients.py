@@ -8,6 +8,7 @@ is the client (direct callers such as the benchmarks).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 
@@ -16,6 +17,9 @@ CLIENT_ADDRESS_METADATA = "keep-client-address"
 _IPV6_PREFIX = 64
 
 
+# Every request computes its client's key; the same clients keep coming back (bounded, so a
+# flood of distinct addresses costs what it did without the cache, and no memory).
+@functools.lru_cache(maxsize=4096)
 def client_key(address: str) -> str:
     """A short, fixed-length key for Redis: IPv4 address or IPv6 /64, hashed so keys hold no
     addresses and any string (even a malformed one) maps to a safe key."""

@@ -49,6 +49,7 @@ def build_service(settings: Settings) -> GrpcService:
 
     async def cleanup() -> None:
         sweeper.cancel()
+        await ledger.flush()  # the last changes of this replica
         await store.close()
 
     return GrpcService(

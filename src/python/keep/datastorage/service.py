@@ -121,7 +121,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             if await self._call(context, self._store.create(secret_id, record)):
                 SECRETS_CREATED.inc()
                 if self._ledger is not None:
-                    await self._ledger.created(expires_at_ms)
+                    self._ledger.created(expires_at_ms)
                 log.info("secret created", extra={"secret_id": redact_id(secret_id), "ttl": ttl})
                 return pb.CreateSecretResponse(
                     id=secret_id, password=password, expires_at=_timestamp(expires_at_ms)
@@ -208,7 +208,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
         if not await self._call(context, claimed, UNKNOWN_OUTCOME_MESSAGE):
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
         if self._ledger is not None:
-            await self._ledger.consumed(stored.record.expires_at_ms)
+            self._ledger.consumed(stored.record.expires_at_ms)
         return payload, False
 
     async def _wrong_password(
