@@ -8,5 +8,6 @@ Modules:
   publish     the orchestration: changed images -> package -> push only missing tags
   kustomize   rewrite `images:` newTag entries of a kustomize overlay (bump, promote)
   cli         `./pants run src/python/keep/release:cli -- <publish|bump|promote|push-base|changed>`
+  commands    what each of cli's subcommands does
   errors      its exit codes (ExitCode) and the error that carries one (ReleaseError)
 """
