@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,37 @@ def test_push_base_images_against_real_registry(test_image: str) -> None:
     assert first[0].tag.startswith(f"{recipe_tag}-") and len(first[0].tag) == len(recipe_tag) + 17
     assert first[0].digest == second[0].digest == registry_digest(first[0].ref)
     subprocess.run(["docker", "image", "rm", first[0].ref], capture_output=True, check=False)
+
+
+def test_a_patched_base_under_the_same_recipe_tag_is_pushed_again(
+    test_image: str, tmp_path: Path
+) -> None:
+    """What the weekly rebuild produces: the same local name (recipe tag unchanged), one Debian
+    package at a newer version. Keyed by the recipe tag alone, the second push was "already in the
+    registry" and redis never got OS patches; keyed by package content it is a new tag."""
+    local = f"keep-test/base-{uuid.uuid4().hex[:8]}:7.0-bookworm-r1"
+    name = local.split("/")[1].split(":")[0]
+    subprocess.run(["docker", "tag", test_image, local], check=True, capture_output=True)
+    refs: list[str] = [local]
+    try:
+        first = push_base.push_base_images(
+            images={name: local}, registry_address=LOCAL, out=lambda _: None
+        )
+        # A security update of one package: a newer version in the dpkg database.
+        (tmp_path / "Dockerfile").write_text(
+            f"FROM {local}\nUSER root\n"
+            "RUN sed -i '0,/^Version: /s/^Version: \\(.*\\)$/Version: \\1+deb12u99/' "
+            "/var/lib/dpkg/status\nUSER 10001\n"
+        )
+        subprocess.run(["docker", "build", "-q", "-t", local, str(tmp_path)], check=True)
+        patched = push_base.push_base_images(
+            images={name: local}, registry_address=LOCAL, out=lambda _: None
+        )
+        refs += [first[0].ref, patched[0].ref]
+        assert [first[0].status, patched[0].status] == [PUSHED, PUSHED]
+        assert first[0].tag.startswith("7.0-bookworm-r1-") and patched[0].tag != first[0].tag
+        assert patched[0].digest != first[0].digest
+        assert patched[0].digest == registry_digest(patched[0].ref)
+    finally:
+        for ref in refs:
+            subprocess.run(["docker", "image", "rm", ref], capture_output=True, check=False)
