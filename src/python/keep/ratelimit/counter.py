@@ -82,7 +82,9 @@ class RedisCounter:
 
     @classmethod
     def from_url(cls, url: str, timeout: float, cluster: bool = False) -> RedisCounter:
-        return cls(connect(url, timeout, cluster=cluster), timeout)
+        # Pipelined: every request is one small script call, so concurrent requests' calls
+        # share a connection and a write (one send per event-loop turn, not one per request).
+        return cls(connect(url, timeout, cluster=cluster, pipelined=True), timeout)
 
     async def hit(self, windows: Sequence[Window]) -> list[Count]:
         if not windows:
