@@ -32,7 +32,7 @@ import grpc
 
 from keep.bench import echo
 from keep.bench.echo import Server
-from keep.bench.stats import Results, cpu_seconds, cpu_seconds_each
+from keep.bench.stats import Results, cpu_seconds, load_average, cpu_seconds_each
 from keep.datastorage import crypto
 from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
@@ -202,13 +202,14 @@ def report(args: argparse.Namespace, measured: Measured) -> None:
     cpu = [(ds.server_cpu_ms_per_request, echo.server_cpu_ms_per_request) for ds, echo in pairs]
     if all(ds and echo for ds, echo in cpu):
         by_cpu = statistics.median(echo / ds for ds, echo in cpu if ds and echo)
-        print(f"data-storage / echo, by server CPU per request: {by_cpu:.2f}")
+        print(f"data-storage / echo, by server CPU per request: {by_cpu:.2f} (same target)")
     print(
         f"data-storage p99 at {args.rate:.0f} req/s offered: "
         f"{measured.paced.percentile(99):.1f} ms (target <= 50 ms)"
     )
     redis_ratio = statistics.median(ratio(ds, measured.redis) for ds in measured.saturated)
     print(f"data-storage / raw redis-py, saturated: {redis_ratio:.2f}")
+    print(f"load average (1, 5, 15 min) at the end: {load_average()}")
 
 
 def ratio(measured: Results, baseline: Results) -> float:

@@ -12,3 +12,4 @@ def test_a_short_run_prints_ratios_against_the_echo_baseline(
     assert "echo (bare grpc.aio) saturated" in printed
     assert "data-storage / echo, saturated throughput:" in printed
     assert "data-storage / echo, by server CPU per request:" in printed
+    assert "load average" in printed

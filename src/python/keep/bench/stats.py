@@ -23,6 +23,11 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total / _TICKS_PER_SECOND
 
 
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages: how much else shared the cores."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def cpu_seconds_each(pids: Mapping[str, int]) -> dict[str, float]:
     return {name: cpu_seconds([pid]) for name, pid in pids.items()}
 
