@@ -32,7 +32,7 @@ import grpc
 
 from keep.bench import echo
 from keep.bench.echo import Server
-from keep.bench.stats import Results, cpu_seconds, load_average, cpu_seconds_each
+from keep.bench.stats import Results, cpu_seconds, cpu_seconds_each, load_average
 from keep.datastorage import crypto
 from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
