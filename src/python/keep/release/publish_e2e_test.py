@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shlex
 import signal
@@ -24,12 +25,18 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from keep.release import changes, publish
+from keep.deploycheck import render
+from keep.release import changes, kustomize, publish
 from keep.release.pants import Pants, default_env
+from keep.release.registry import REGISTRIES
+from keep.release.registry_test import registry_digest
 from keep.release.testing import commit, git
+
+LOCAL = REGISTRIES["local"]
 
 PANTS_VERSION = "2.17.1"
 LAUNCHER_LOCK = Path("build-support/pants/pants.lock")
@@ -205,10 +212,16 @@ def test_publish_end_to_end(mini_repo: tuple[Path, str], tmp_path: Path) -> None
     both = run(c2)
     assert pushed(both) == {"alpha", "beta"}
 
+    # The digests the report carries (what bump pins) are the registry's own.
+    assert set(both.digests()) == set(both.tags())
+    for image in both.images:
+        assert both.digests()[image.repository] == registry_digest(image.ref)
+
     again = run(c2)  # same content, same hashes: everything already in the registry
     assert pushed(again) == set()
     assert {i.status for i in again.images} == {publish.SKIPPED}
-    assert again.tags() == both.tags()
+    assert again.tags() == both.tags() and again.digests() == both.digests()
+    _bump_and_render(json.loads(again.to_json()), tmp_path / "overlay")
 
     # The weekly release: everything, on the base the runner just built (release.yml passes
     # --global-pattern '*'). Same packages: same tags, nothing pushed.
@@ -219,3 +232,27 @@ def test_publish_end_to_end(mini_repo: tuple[Path, str], tmp_path: Path) -> None
     patched = run(c2, global_patterns=("*",))
     assert pushed(patched) == {"alpha", "beta"}
     assert all(patched.tags()[repo] != tag for repo, tag in both.tags().items())
+    assert all(patched.digests()[repo] != d for repo, d in both.digests().items())
+
+
+def _bump_and_render(report: dict[str, Any], overlay: Path) -> None:
+    """What the release job's bump does with the report, rendered by the real kustomize: each
+    image becomes name:tag@digest with the registry's digest."""
+    tags: dict[str, str] = report["tags"]
+    digests: dict[str, str] = report["digests"]
+    overlay.mkdir()
+    entries = "".join(
+        f"  - name: {repo}\n    newName: {LOCAL}/{repo}\n    newTag: unreleased\n" for repo in tags
+    )
+    pod_containers = ", ".join(f"{{name: c{i}, image: {repo}}}" for i, repo in enumerate(tags))
+    (overlay / "kustomization.yaml").write_text(f"resources: [pod.yaml]\nimages:\n{entries}")
+    (overlay / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+        f"spec: {{containers: [{pod_containers}]}}\n"
+    )
+    kustomize.set_images(overlay / "kustomization.yaml", kustomize.pins_from_report(report))
+    rendered = subprocess.run(
+        [render.kubectl(), "kustomize", str(overlay)], capture_output=True, text=True, check=True
+    ).stdout
+    for repo, tag in tags.items():
+        assert f"image: {LOCAL}/{repo}:{tag}@{digests[repo]}" in rendered
