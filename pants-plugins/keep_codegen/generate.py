@@ -14,50 +14,50 @@ from pathlib import Path, PurePath
 
 from pants.backend.codegen.protobuf.protoc import Protoc  # pants: no-infer-dep
 from pants.backend.codegen.protobuf.python.additional_fields import (  # pants: no-infer-dep
-    PythonSourceRootField,
+    PythonSourceRootField,  # pants: no-infer-dep
 )
 from pants.backend.codegen.protobuf.python.python_protobuf_subsystem import (  # pants: no-infer-dep
-    PythonProtobufMypyPlugin,
-    PythonProtobufSubsystem,
+    PythonProtobufMypyPlugin,  # pants: no-infer-dep
+    PythonProtobufSubsystem,  # pants: no-infer-dep
 )
 from pants.backend.codegen.protobuf.target_types import (  # pants: no-infer-dep
-    ProtobufGrpcToggleField,
-    ProtobufSourceField,
+    ProtobufGrpcToggleField,  # pants: no-infer-dep
+    ProtobufSourceField,  # pants: no-infer-dep
 )
 from pants.backend.python.subsystems.python_tool_base import (  # pants: no-infer-dep
-    PythonToolRequirementsBase,
+    PythonToolRequirementsBase,  # pants: no-infer-dep
 )
 from pants.backend.python.target_types import EntryPoint, PythonSourceField  # pants: no-infer-dep
 from pants.backend.python.util_rules import pex  # pants: no-infer-dep
 from pants.backend.python.util_rules.pex import VenvPex, VenvPexRequest  # pants: no-infer-dep
 from pants.backend.python.util_rules.pex_environment import (  # pants: no-infer-dep
-    CompletePexEnvironment,
-    PexEnvironment,
+    CompletePexEnvironment,  # pants: no-infer-dep
+    PexEnvironment,  # pants: no-infer-dep
 )
 from pants.core.util_rules.external_tool import (  # pants: no-infer-dep
-    DownloadedExternalTool,
-    ExternalToolRequest,
+    DownloadedExternalTool,  # pants: no-infer-dep
+    ExternalToolRequest,  # pants: no-infer-dep
 )
 from pants.core.util_rules.source_files import SourceFilesRequest  # pants: no-infer-dep
 from pants.core.util_rules.stripped_source_files import StrippedSourceFiles  # pants: no-infer-dep
 from pants.engine.fs import (  # pants: no-infer-dep
-    AddPrefix,
-    CreateDigest,
-    Digest,
-    Directory,
-    FileContent,
-    MergeDigests,
-    RemovePrefix,
-    Snapshot,
+    AddPrefix,  # pants: no-infer-dep
+    CreateDigest,  # pants: no-infer-dep
+    Digest,  # pants: no-infer-dep
+    Directory,  # pants: no-infer-dep
+    FileContent,  # pants: no-infer-dep
+    MergeDigests,  # pants: no-infer-dep
+    RemovePrefix,  # pants: no-infer-dep
+    Snapshot,  # pants: no-infer-dep
 )
 from pants.engine.platform import Platform  # pants: no-infer-dep
 from pants.engine.process import Process, ProcessResult  # pants: no-infer-dep
 from pants.engine.rules import Get, MultiGet, collect_rules, rule  # pants: no-infer-dep
 from pants.engine.target import (  # pants: no-infer-dep
-    GeneratedSources,
-    GenerateSourcesRequest,
-    TransitiveTargets,
-    TransitiveTargetsRequest,
+    GeneratedSources,  # pants: no-infer-dep
+    GenerateSourcesRequest,  # pants: no-infer-dep
+    TransitiveTargets,  # pants: no-infer-dep
+    TransitiveTargetsRequest,  # pants: no-infer-dep
 )
 from pants.engine.unions import UnionRule  # pants: no-infer-dep
 from pants.source.source_root import SourceRoot, SourceRootRequest  # pants: no-infer-dep

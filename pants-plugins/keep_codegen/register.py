@@ -7,14 +7,14 @@ targets, dependency inference, tailor, the mypy-protobuf stubs and the `[protoc]
 
 from keep_codegen import generate
 from pants.backend.codegen.protobuf import (  # pants: no-infer-dep
-    protobuf_dependency_inference,
-    tailor,
+    protobuf_dependency_inference,  # pants: no-infer-dep
+    tailor,  # pants: no-infer-dep
 )
 from pants.backend.codegen.protobuf import target_types as protobuf_targets  # pants: no-infer-dep
 from pants.backend.codegen.protobuf.python import (  # pants: no-infer-dep
-    additional_fields,
-    python_protobuf_module_mapper,
-    python_protobuf_subsystem,
+    additional_fields,  # pants: no-infer-dep
+    python_protobuf_module_mapper,  # pants: no-infer-dep
+    python_protobuf_subsystem,  # pants: no-infer-dep
 )
 from pants.backend.python.dependency_inference import module_mapper  # pants: no-infer-dep
 from pants.core.util_rules import stripped_source_files  # pants: no-infer-dep
