@@ -3,11 +3,16 @@
 # Shared recipe machinery for build-support/images/build-base-images.sh. Source it.
 #
 # A recipe is a file build-support/images/recipes/<name>.sh defining:
-#   IMAGE_TAG         e.g. keep/python-base:3.11-bookworm-r1 (bump -rN whenever the recipe changes)
+#   IMAGE_TAG         e.g. keep/python-base:3.11-bookworm-r2 (bump -rN whenever the recipe changes)
 #   IMAGE_PACKAGES    array of Debian packages to install on top of debootstrap --variant=minbase
 #   IMAGE_CHANGES     array of `docker import --change` lines (ENV/USER/WORKDIR/CMD/ENTRYPOINT/...)
 #   recipe_pre_install ROOTFS   (optional) runs before the packages are installed (fixed uids etc.)
 #   recipe_post_install ROOTFS  (optional) runs after installation, before stripping
+#   IMAGE_ESSENTIAL   (optional) array: the only Essential packages to keep (default: all). The
+#                     other Essential packages (shell, coreutils, ...) and everything only they
+#                     need are purged last, without running maintainer scripts (no shell left).
+#   IMAGE_PURGE       (optional) array: packages purged although the recipe's packages depend on
+#                     them (e.g. libraries of stdlib modules the image never imports)
 #
 # The image gets LABEL dev.keep.recipe-sha256 = sha256 over this file and the recipe:
 # an existing tag whose label differs means someone changed a recipe without bumping -rN, and
@@ -76,8 +81,18 @@ add_user() {
 # scripts use them). dpkg and its status database stay so image scanners see what is installed.
 prune_packages() {
   log "[$IMAGE_TAG] pruning packages"
-  local essential keep remove p
+  local essential keep remove p runtime_remove=""
   essential=$(in_root dpkg-query -W -f '${Package} ${Essential}\n' | awk '$2 == "yes" { print $1 }')
+  if [ "${#IMAGE_ESSENTIAL[@]}" -gt 0 ] || [ "${#IMAGE_PURGE[@]}" -gt 0 ]; then
+    # Computed now, while apt-cache exists; purged after everything else (see above).
+    local roots=("${IMAGE_ESSENTIAL[@]}")
+    # shellcheck disable=SC2206  # one Essential package per word
+    [ "${#roots[@]}" -gt 0 ] || roots=($essential)
+    keep=$(in_root apt-cache depends --recurse --installed --no-recommends --no-suggests \
+             --no-conflicts --no-breaks --no-replaces --no-enhances "${IMAGE_PACKAGES[@]}" "${roots[@]}" \
+           | grep -v -e '^ ' -e '^<' | sort -u | comm -23 - <(printf '%s\n' "${IMAGE_PURGE[@]}" | sort -u))
+    runtime_remove=$(in_root dpkg-query -W -f '${Package}\n' | sort -u | comm -23 - <(echo "$keep"))
+  fi
   # Transitive Depends/Pre-Depends of the recipe's packages and of the Essential set.
   # shellcheck disable=SC2086  # word splitting of the package lists is intended
   keep=$(in_root apt-cache depends --recurse --installed --no-recommends --no-suggests \
@@ -86,6 +101,9 @@ prune_packages() {
   remove=$(in_root dpkg-query -W -f '${Package}\n' | sort -u | comm -23 - <(echo "$keep"))
   # shellcheck disable=SC2086
   remove=$(printf '%s\n' $remove apt libapt-pkg6.0 gpgv debian-archive-keyring debconf perl-base | sort -u)
+  # What the scripted purge below removes is no longer for the scriptless one.
+  # shellcheck disable=SC2086
+  runtime_remove=$(comm -23 <(printf '%s\n' $runtime_remove | sort -u) <(echo "$remove") | grep . || true)
   log "[$IMAGE_TAG] purging: ${remove//$'\n'/ }"
   for p in $remove; do
     if in_root dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
@@ -94,6 +112,26 @@ prune_packages() {
     fi
   done
   rm -f "$_ROOTFS.prune.log"
+  # shellcheck disable=SC2086  # one package per word
+  [ -z "$runtime_remove" ] || purge_without_scripts $runtime_remove
+  return 0
+}
+
+# purge_without_scripts PACKAGE...: purge in one dpkg run that needs no shell: the packages'
+# maintainer scripts are deleted first (they would need the sh, rm and sed being purged), so
+# their only effect left undone is the ld.so cache, which the host's ldconfig rebuilds.
+purge_without_scripts() {
+  local p
+  log "[$IMAGE_TAG] purging without maintainer scripts: $*"
+  for p in "$@"; do
+    rm -f "$_ROOTFS"/var/lib/dpkg/info/"$p"{,:amd64}.{preinst,postinst,prerm,postrm,config,triggers}
+  done
+  # Not in_root: it needs /usr/bin/env, which is among the purged files.
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C chroot "$_ROOTFS" /usr/bin/dpkg --purge \
+    --force-remove-essential --force-depends --no-triggers "$@" >"$_ROOTFS.purge.log" 2>&1 \
+    || { tail -n 30 "$_ROOTFS.purge.log" >&2; die "dpkg --purge (no scripts) failed"; }
+  rm -f "$_ROOTFS.purge.log"
+  ldconfig -r "$_ROOTFS"
 }
 
 # Delete everything a runtime image does not need. Keeps /var/lib/dpkg (image scanners read it)
@@ -124,7 +162,7 @@ strip_rootfs() {
 build_image() {
   local recipe=$1 force=$2 hash existing started elapsed size_bytes size_mb old_id=""
   # Reset recipe variables so recipes cannot leak into each other.
-  IMAGE_TAG="" IMAGE_PACKAGES=() IMAGE_CHANGES=()
+  IMAGE_TAG="" IMAGE_PACKAGES=() IMAGE_CHANGES=() IMAGE_ESSENTIAL=() IMAGE_PURGE=()
   recipe_pre_install() { :; }
   recipe_post_install() { :; }
   # shellcheck source=/dev/null

@@ -46,14 +46,18 @@ def python_service(name, ports, entry_point="main.py", **kwargs):
         ],
         **kwargs,
     )
-    venv = "PEX_TOOLS=1 python3.11 /tmp/service.pex venv --compile --bin-path=prepend"
+    # Exec form: the base image has no shell (build-support/images/recipes/python-base.sh).
+    def venv(scope):
+        argv = ["python3.11", "/tmp/service.pex", "venv", "--compile", "--bin-path=prepend"]
+        return "RUN " + repr([*argv, f"--scope={scope}", "/app/venv"]).replace("'", '"')
+
     expose = " ".join(str(port) for port in ports)
     docker_image(
         name="image",
         image_tags=["{pants.hash}"],
         dependencies=[f":{name}", f":{name}-deps"],
         instructions=[
-            "ARG BASE_IMAGE=keep/python-base:3.11-bookworm-r1",
+            "ARG BASE_IMAGE=keep/python-base:3.11-bookworm-r2",
             "ARG BASE_IMAGE_CONTENT=unknown",
             # Unpack at build time: nothing is written at run time, so the container runs with a
             # read-only root filesystem and starts without extracting anything. Root only in
@@ -62,12 +66,14 @@ def python_service(name, ports, entry_point="main.py", **kwargs):
             f"COPY {context}/{name}-deps.pex /tmp/service.pex",
             "# hadolint ignore=DL3002",
             "USER 0",
-            f"RUN {venv} --scope=deps /app/venv",
+            "ENV PEX_TOOLS=1",
+            venv("deps"),
             "FROM ${BASE_IMAGE} AS srcs",
             f"COPY {context}/{name}.pex /tmp/service.pex",
             "# hadolint ignore=DL3002",
             "USER 0",
-            f"RUN {venv} --scope=srcs /app/venv",
+            "ENV PEX_TOOLS=1",
+            venv("srcs"),
             "FROM ${BASE_IMAGE}",
             "ARG BASE_IMAGE_CONTENT",
             "LABEL dev.keep.base-image-content=${BASE_IMAGE_CONTENT}",

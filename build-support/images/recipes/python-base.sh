@@ -1,10 +1,20 @@
 # shellcheck shell=bash
 # keep/python-base: Debian bookworm python3 (3.11) + ca-certificates + tzdata + libstdc++6,
-# user 10001 `keep`.
+# user 10001 `keep`. No shell and no Essential tools: the services' probes are gRPC/HTTP, their
+# entrypoints exec Python, and an image build runs its steps in exec form
+# (build-support/macros/python_service.py); debug with `kubectl debug` and a tools image.
+# dpkg stays (its database is what image scanners and keep.release.base_image read).
 # Runs PEX files built with shebang "/usr/bin/env python3.11" (zipapp or venv mode).
 # Bump -rN whenever this recipe (or lib.sh / common.sh) changes.
 # shellcheck disable=SC2034  # variables are read by lib.sh
-IMAGE_TAG=keep/python-base:3.11-bookworm-r1
+IMAGE_TAG=keep/python-base:3.11-bookworm-r2
+IMAGE_ESSENTIAL=(base-files base-passwd dpkg)
+# The libraries of stdlib modules a service never imports: dbm (Berkeley DB), sqlite3, nis
+# (Kerberos + Sun RPC), readline and curses (ncurses). Their extension modules go too, so an
+# import fails with ModuleNotFoundError rather than a missing .so.
+IMAGE_PURGE=(libdb5.3 libsqlite3-0 libnsl2 libtirpc3 libtirpc-common libgssapi-krb5-2 libkrb5-3
+  libk5crypto3 libkrb5support0 libkeyutils1 libcom-err2 libreadline8 readline-common libncursesw6
+  libtinfo6)
 # libstdc++6: the manylinux wheels of grpcio and protobuf (upb) link libstdc++.so.6.
 IMAGE_PACKAGES=(python3 ca-certificates tzdata libstdc++6)
 IMAGE_CHANGES=(
@@ -27,7 +37,53 @@ recipe_post_install() {
   # The interpreter the PEX shebang asks for must be on PATH.
   [ -x "$r/usr/bin/python3.11" ] || die "python3.11 missing from the image"
   # Test suites / idle / tkinter / lib2to3 grammar pickles are not installed by these packages;
-  # drop the few pieces of the stdlib that are pure development tooling.
-  rm -rf "$r"/usr/lib/python3.11/ensurepip "$r"/usr/lib/python3.11/idlelib \
-         "$r"/usr/lib/python3.11/pydoc_data "$r"/usr/lib/python3.11/turtledemo
+  # drop the few pieces of the stdlib that are pure development tooling, the test extension
+  # modules, and the modules whose libraries IMAGE_PURGE removes.
+  local lib=$r/usr/lib/python3.11
+  rm -rf "$lib"/ensurepip "$lib"/idlelib "$lib"/pydoc_data "$lib"/turtledemo "$lib"/test \
+         "$lib"/__phello__ "$lib"/sqlite3 "$lib"/curses "$lib"/lib-dynload/_test*.so \
+         "$lib"/lib-dynload/{_ctypes_test,_xxtestfuzz,xxlimited,xxlimited_35}.*so \
+         "$lib"/lib-dynload/{_dbm,_sqlite3,nis,readline,_curses,_curses_panel}.*so
+  # Leap-second ("right/") time zones: nothing here asks for them.
+  rm -rf "$r"/usr/share/zoneinfo/right
+  zip_stdlib
+}
+
+# The pure-Python stdlib as /usr/lib/python311.zip (on sys.path by default, before the
+# directory): sources and bytecode deflated, 21 MB of files become about 6 MB. The bytecode is
+# unchecked-hash .pyc next to each .py inside the zip, so zipimport never recompiles (timestamp
+# pycs would be compared with the zip's local-time DOS dates) and tracebacks still show source
+# lines (linecache asks the zip importer). Stays a directory: venv (reads its scripts/ from disk
+# for `pex venv`), lib-dynload (extension modules cannot load from a zip), os.py (the landmark
+# by which Python finds its prefix) and the non-Python files.
+zip_stdlib() {
+  in_root python3.11 -I - <<'PY'
+import os, py_compile, shutil, zipfile
+from pathlib import Path
+
+lib, archive = Path("/usr/lib/python3.11"), Path("/usr/lib/python311.zip")
+stay = {"venv", "lib-dynload", "site-packages", "dist-packages"}
+scratch = Path("/tmp/stdlib-pyc")
+with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    for source in sorted(lib.rglob("*.py")):
+        rel = source.relative_to(lib)
+        if rel.parts[0] in stay or "__pycache__" in rel.parts:
+            continue
+        pyc = scratch / rel.with_suffix(".pyc")
+        py_compile.compile(
+            str(source), cfile=str(pyc), dfile=f"{archive}/{rel}", doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        zf.write(source, str(rel))
+        zf.write(pyc, str(rel.with_suffix(".pyc")))
+        if rel != Path("os.py"):
+            source.unlink()
+shutil.rmtree(scratch)
+for cache in list(lib.rglob("__pycache__")):
+    if cache.relative_to(lib).parts[0] not in stay:
+        shutil.rmtree(cache)
+for directory in sorted(lib.rglob("*"), reverse=True):  # now-empty package directories
+    if directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+PY
 }

@@ -1,7 +1,7 @@
 """What the services' base image holds, as a digest that goes into every service image's tag.
 
 Pants' `{pants.hash}` covers the Dockerfile, the build context and the build args, i.e. the base
-image's *name* (`keep/python-base:3.11-bookworm-r1`) but not its content: the CI machines build
+image's *name* (`keep/python-base:3.11-bookworm-r2`) but not its content: the CI machines build
 the base from Debian's current packages each run, so a security update changes the base while
 its name and every service tag stay the same, and the release skips the "unchanged" images.
 

@@ -12,7 +12,7 @@ import pytest
 from keep.release.registry import REGISTRIES
 from keep.release.testing import commit, git
 
-BASE = os.environ.get("KEEP_PYTHON_BASE", "keep/python-base:3.11-bookworm-r1")
+BASE = os.environ.get("KEEP_PYTHON_BASE", "keep/python-base:3.11-bookworm-r2")
 LOCAL = REGISTRIES["local"]
 
 

@@ -40,7 +40,7 @@ LOCAL = REGISTRIES["local"]
 
 PANTS_VERSION = "2.17.1"
 LAUNCHER_LOCK = Path("build-support/pants/pants.lock")
-BASE = os.environ.get("KEEP_PYTHON_BASE", "keep/python-base:3.11-bookworm-r1")
+BASE = os.environ.get("KEEP_PYTHON_BASE", "keep/python-base:3.11-bookworm-r2")
 
 PANTS_TOML = """\
 [GLOBAL]
@@ -129,15 +129,23 @@ def base_of(token: str) -> str:
     return f"keep-e2e-base-{token}:r1"
 
 
+BUMP_FIRST_VERSION = """
+import pathlib, re
+status = pathlib.Path("/var/lib/dpkg/status")
+text = re.sub(r"^Version: (.*)$", r"Version: \\1+security1", status.read_text(), count=1, flags=re.M)
+status.write_text(text)
+"""
+
+
 def patch_base(token: str, tmp_path: Path) -> None:
     """What a Debian security update does to the base: same name, one package newer."""
     context = tmp_path / "patched-base"
     context.mkdir()
     (context / "Dockerfile").write_text(
         f"FROM {base_of(token)}\nUSER 0\n"
-        # dpkg's status database is what the base's content digest is computed from.
-        "RUN sed -i '0,/^Version: /s/^Version: \\(.*\\)$/Version: \\1+security1/' "
-        "/var/lib/dpkg/status\nUSER 10001\n"
+        # dpkg's status database is what the base's content digest is computed from. Exec form
+        # and Python: the base has no shell.
+        f"RUN {json.dumps(['python3.11', '-c', BUMP_FIRST_VERSION])}\nUSER 10001\n"
     )
     subprocess.run(
         ["docker", "build", "-q", "-t", base_of(token), str(context)],
