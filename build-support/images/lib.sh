@@ -13,6 +13,10 @@
 #                     need are purged last, without running maintainer scripts (no shell left).
 #   IMAGE_PURGE       (optional) array: packages purged although the recipe's packages depend on
 #                     them (e.g. libraries of stdlib modules the image never imports)
+#   IMAGE_BUILDER_TAG, IMAGE_BUILDER_PACKAGES  (optional) a second image from the same rootfs:
+#                     everything above plus these packages and all Essential ones, taken before
+#                     the purges of IMAGE_ESSENTIAL/IMAGE_PURGE; for build stages (e.g. binutils)
+#                     whose output is copied into the image
 #
 # The image gets LABEL dev.keep.recipe-sha256 = sha256 over this file and the recipe:
 # an existing tag whose label differs means someone changed a recipe without bumping -rN, and
@@ -83,8 +87,10 @@ prune_packages() {
   log "[$IMAGE_TAG] pruning packages"
   local essential keep remove p runtime_remove=""
   essential=$(in_root dpkg-query -W -f '${Package} ${Essential}\n' | awk '$2 == "yes" { print $1 }')
-  if [ "${#IMAGE_ESSENTIAL[@]}" -gt 0 ] || [ "${#IMAGE_PURGE[@]}" -gt 0 ]; then
-    # Computed now, while apt-cache exists; purged after everything else (see above).
+  _RUNTIME_REMOVE=""
+  if [ "${#IMAGE_ESSENTIAL[@]}" -gt 0 ] || [ "${#IMAGE_PURGE[@]}" -gt 0 ] \
+     || [ "${#IMAGE_BUILDER_PACKAGES[@]}" -gt 0 ]; then
+    # Computed now, while apt-cache exists; purged last by build_image (purge_without_scripts).
     local roots=("${IMAGE_ESSENTIAL[@]}")
     # shellcheck disable=SC2206  # one Essential package per word
     [ "${#roots[@]}" -gt 0 ] || roots=($essential)
@@ -93,17 +99,18 @@ prune_packages() {
            | grep -v -e '^ ' -e '^<' | sort -u | comm -23 - <(printf '%s\n' "${IMAGE_PURGE[@]}" | sort -u))
     runtime_remove=$(in_root dpkg-query -W -f '${Package}\n' | sort -u | comm -23 - <(echo "$keep"))
   fi
-  # Transitive Depends/Pre-Depends of the recipe's packages and of the Essential set.
+  # Transitive Depends/Pre-Depends of the recipe's (and builder's) packages and of the Essential set.
   # shellcheck disable=SC2086  # word splitting of the package lists is intended
   keep=$(in_root apt-cache depends --recurse --installed --no-recommends --no-suggests \
-           --no-conflicts --no-breaks --no-replaces --no-enhances "${IMAGE_PACKAGES[@]}" $essential \
+           --no-conflicts --no-breaks --no-replaces --no-enhances "${IMAGE_PACKAGES[@]}" \
+           "${IMAGE_BUILDER_PACKAGES[@]}" $essential \
          | grep -v -e '^ ' -e '^<' | sort -u)
   remove=$(in_root dpkg-query -W -f '${Package}\n' | sort -u | comm -23 - <(echo "$keep"))
   # shellcheck disable=SC2086
   remove=$(printf '%s\n' $remove apt libapt-pkg6.0 gpgv debian-archive-keyring debconf perl-base | sort -u)
   # What the scripted purge below removes is no longer for the scriptless one.
   # shellcheck disable=SC2086
-  runtime_remove=$(comm -23 <(printf '%s\n' $runtime_remove | sort -u) <(echo "$remove") | grep . || true)
+  _RUNTIME_REMOVE=$(comm -23 <(printf '%s\n' $runtime_remove | sort -u) <(echo "$remove") | grep . || true)
   log "[$IMAGE_TAG] purging: ${remove//$'\n'/ }"
   for p in $remove; do
     if in_root dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
@@ -112,9 +119,6 @@ prune_packages() {
     fi
   done
   rm -f "$_ROOTFS.prune.log"
-  # shellcheck disable=SC2086  # one package per word
-  [ -z "$runtime_remove" ] || purge_without_scripts $runtime_remove
-  return 0
 }
 
 # purge_without_scripts PACKAGE...: purge in one dpkg run that needs no shell: the packages'
@@ -160,9 +164,10 @@ strip_rootfs() {
 
 # build_image RECIPE_FILE FORCE(0|1): returns 0 (built or reused), fails otherwise.
 build_image() {
-  local recipe=$1 force=$2 hash existing started elapsed size_bytes size_mb old_id=""
+  local recipe=$1 force=$2 hash existing started elapsed size_mb tag tags old_ids=()
   # Reset recipe variables so recipes cannot leak into each other.
   IMAGE_TAG="" IMAGE_PACKAGES=() IMAGE_CHANGES=() IMAGE_ESSENTIAL=() IMAGE_PURGE=()
+  IMAGE_BUILDER_TAG="" IMAGE_BUILDER_PACKAGES=()
   recipe_pre_install() { :; }
   recipe_post_install() { :; }
   # shellcheck source=/dev/null
@@ -172,17 +177,24 @@ build_image() {
 
   if existing=$(image_label "$IMAGE_TAG" dev.keep.recipe-sha256); then
     if [ "$force" != 1 ]; then
-      if [ "$existing" = "$hash" ]; then
+      if [ "$existing" = "$hash" ] && { [ -z "$IMAGE_BUILDER_TAG" ] \
+           || [ "$(image_label "$IMAGE_BUILDER_TAG" dev.keep.recipe-sha256)" = "$hash" ]; }; then
         log "$IMAGE_TAG exists (recipe ${hash:0:12}); skipping (use --force to rebuild)"
         return 0
       fi
-      die "$IMAGE_TAG exists but was built from another recipe (${existing:0:12} != ${hash:0:12}).
+      [ "$existing" = "$hash" ] || die "$IMAGE_TAG exists but was built from another recipe (${existing:0:12} != ${hash:0:12}).
   The recipe changed without a tag bump: bump -rN in $recipe (and the Dockerfiles'/pants.toml
   BASE_IMAGE) so images built on it get new pants hashes, or use --force for a local experiment."
+      log "$IMAGE_BUILDER_TAG missing; rebuilding $IMAGE_TAG with it"
+    else
+      log "$IMAGE_TAG exists; rebuilding because of --force"
     fi
-    log "$IMAGE_TAG exists; rebuilding because of --force"
-    old_id=$(docker image inspect --format '{{.Id}}' "$IMAGE_TAG")
   fi
+  tags=("$IMAGE_TAG")
+  [ -z "$IMAGE_BUILDER_TAG" ] || tags+=("$IMAGE_BUILDER_TAG")
+  for tag in "${tags[@]}"; do
+    old_ids+=("$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)")
+  done
 
   started=$(date +%s)
   mkdir -p "$WORK_ROOT" "$APT_CACHE_DIR"
@@ -224,11 +236,11 @@ DPKG
   add_user "$_ROOTFS" keep "$UID_KEEP" /home/keep
   recipe_pre_install "$_ROOTFS"
 
-  log "[$IMAGE_TAG] apt-get upgrade + install: ${IMAGE_PACKAGES[*]}"
+  log "[$IMAGE_TAG] apt-get upgrade + install: ${IMAGE_PACKAGES[*]} ${IMAGE_BUILDER_PACKAGES[*]}"
   {
     in_root apt-get update \
     && in_root apt-get -y -o Dpkg::Options::=--force-confold dist-upgrade \
-    && in_root apt-get -y install "${IMAGE_PACKAGES[@]}"
+    && in_root apt-get -y install "${IMAGE_PACKAGES[@]}" "${IMAGE_BUILDER_PACKAGES[@]}"
   } >"$_ROOTFS.apt.log" 2>&1 \
     || { tail -n 30 "$_ROOTFS.apt.log" >&2; die "apt-get in the chroot failed (log $_ROOTFS.apt.log)"; }
   rm -f "$_ROOTFS.apt.log"
@@ -238,26 +250,39 @@ DPKG
   umount -l "$_ROOTFS/proc"
   rm -f "$_ROOTFS/usr/sbin/policy-rc.d" "$_ROOTFS/etc/dpkg/dpkg.cfg.d/90keep-nodoc"
   strip_rootfs "$_ROOTFS"
+  [ -z "$IMAGE_BUILDER_TAG" ] || import_rootfs "$IMAGE_BUILDER_TAG" "$recipe" "$hash"
+  if [ -n "$_RUNTIME_REMOVE" ]; then
+    # shellcheck disable=SC2086  # one package per word
+    purge_without_scripts $_RUNTIME_REMOVE
+    strip_rootfs "$_ROOTFS"
+  fi
+  import_rootfs "$IMAGE_TAG" "$recipe" "$hash"
+  _cleanup_rootfs
+  trap - EXIT INT TERM
 
-  log "[$IMAGE_TAG] docker import"
-  local changes=() c
+  # A replaced image is now untagged: drop it unless a container or another tag uses it.
+  local id
+  for id in "${old_ids[@]}"; do
+    [ -n "$id" ] && [ -z "$(docker image inspect --format '{{.RepoTags}}' "$id" 2>/dev/null | tr -d '[]')" ] \
+      && docker image rm "$id" >/dev/null 2>&1 || true
+  done
+  elapsed=$(( $(date +%s) - started ))
+  for tag in "${tags[@]}"; do
+    size_mb=$(awk -v b="$(docker image inspect --format '{{.Size}}' "$tag")" 'BEGIN { printf "%.1f", b / 1000000 }')
+    log "[$tag] built in ${elapsed}s, ${size_mb} MB"
+    mkdir -p "$(dirname "$RECORD_FILE")"
+    printf '%s\t%s\t%ss\t%sMB\t%s\n' "$(date -u +%FT%TZ)" "$tag" "$elapsed" "$size_mb" "${hash:0:12}" \
+      >>"$RECORD_FILE"
+  done
+}
+
+# import_rootfs TAG RECIPE_FILE HASH: the rootfs as it is now, as image TAG.
+import_rootfs() {
+  local tag=$1 recipe=$2 hash=$3 changes=() c
+  log "[$tag] docker import"
   for c in "${IMAGE_CHANGES[@]}"; do changes+=(--change "$c"); done
   changes+=(--change "LABEL dev.keep.recipe-sha256=$hash")
   changes+=(--change "LABEL org.opencontainers.image.source=build-support/images/recipes/$(basename "$recipe")")
   tar --numeric-owner --xattrs -C "$_ROOTFS" -c . \
-    | docker import "${changes[@]}" --message "keep base image $IMAGE_TAG" - "$IMAGE_TAG" >/dev/null
-  _cleanup_rootfs
-  trap - EXIT INT TERM
-
-  # The replaced image is now untagged: drop it unless a container or another tag uses it.
-  if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect --format '{{.Id}}' "$IMAGE_TAG")" ]; then
-    docker image rm "$old_id" >/dev/null 2>&1 || true
-  fi
-  elapsed=$(( $(date +%s) - started ))
-  size_bytes=$(docker image inspect --format '{{.Size}}' "$IMAGE_TAG")
-  size_mb=$(awk -v b="$size_bytes" 'BEGIN { printf "%.1f", b / 1000000 }')
-  log "[$IMAGE_TAG] built in ${elapsed}s, ${size_mb} MB"
-  mkdir -p "$(dirname "$RECORD_FILE")"
-  printf '%s\t%s\t%ss\t%sMB\t%s\n' "$(date -u +%FT%TZ)" "$IMAGE_TAG" "$elapsed" "$size_mb" "${hash:0:12}" \
-    >>"$RECORD_FILE"
+    | docker import "${changes[@]}" --message "keep base image $tag" - "$tag" >/dev/null
 }

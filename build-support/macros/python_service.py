@@ -12,7 +12,9 @@
 # The image has two layers above the base: the third-party venv (from :<name>-deps, rebuilt
 # only when requirements change, so a code-only change ships a layer of a few hundred KB) and
 # Keep's code on top. Build args (pants.toml [docker] build_args):
-#   BASE_IMAGE          the base image (online users may pass python:3.11-slim)
+#   BASE_IMAGE          the base image (online users may pass python:3.11-slim); no shell
+#   BUILDER_IMAGE       the build stages' image: the base plus a shell and binutils (online:
+#                       python:3.11-slim again, then the native libraries stay unstripped)
 #   BASE_IMAGE_CONTENT  what the base holds (build-support/images: recipe + Debian package
 #                       versions). Part of {pants.hash}, so a patched base yields new tags.
 
@@ -46,11 +48,14 @@ def python_service(name, ports, entry_point="main.py", **kwargs):
         ],
         **kwargs,
     )
-    # Exec form: the base image has no shell (build-support/images/recipes/python-base.sh).
-    def venv(scope):
-        argv = ["python3.11", "/tmp/service.pex", "venv", "--compile", "--bin-path=prepend"]
-        return "RUN " + repr([*argv, f"--scope={scope}", "/app/venv"]).replace("'", '"')
-
+    venv = "PEX_TOOLS=1 python3.11 /tmp/service.pex venv --compile --bin-path=prepend"
+    # Symbol tables are for debuggers and linkers, not for loading: cryptography's Rust library
+    # loses 20 % (grpc's and pydantic-core's come stripped). Skipped where a builder has no
+    # binutils (e.g. BUILDER_IMAGE=python:3.11-slim).
+    strip = (
+        "if command -v strip >/dev/null; then"
+        " find /app/venv -name '*.so*' -type f -exec strip --strip-unneeded {} +; fi"
+    )
     expose = " ".join(str(port) for port in ports)
     docker_image(
         name="image",
@@ -58,22 +63,22 @@ def python_service(name, ports, entry_point="main.py", **kwargs):
         dependencies=[f":{name}", f":{name}-deps"],
         instructions=[
             "ARG BASE_IMAGE=keep/python-base:3.11-bookworm-r2",
+            "ARG BUILDER_IMAGE=keep/python-builder:3.11-bookworm-r2",
             "ARG BASE_IMAGE_CONTENT=unknown",
             # Unpack at build time: nothing is written at run time, so the container runs with a
             # read-only root filesystem and starts without extracting anything. Root only in
-            # these throwaway stages, to write /app; the final stage runs as 10001.
-            "FROM ${BASE_IMAGE} AS deps",
+            # these throwaway stages, to write /app; the final stage runs as 10001. They run on
+            # the builder (the base plus a shell and binutils): the base has no shell.
+            "FROM ${BUILDER_IMAGE} AS deps",
             f"COPY {context}/{name}-deps.pex /tmp/service.pex",
             "# hadolint ignore=DL3002",
             "USER 0",
-            "ENV PEX_TOOLS=1",
-            venv("deps"),
-            "FROM ${BASE_IMAGE} AS srcs",
+            f"RUN {venv} --scope=deps /app/venv && {strip}",
+            "FROM ${BUILDER_IMAGE} AS srcs",
             f"COPY {context}/{name}.pex /tmp/service.pex",
             "# hadolint ignore=DL3002",
             "USER 0",
-            "ENV PEX_TOOLS=1",
-            venv("srcs"),
+            f"RUN {venv} --scope=srcs /app/venv",
             "FROM ${BASE_IMAGE}",
             "ARG BASE_IMAGE_CONTENT",
             "LABEL dev.keep.base-image-content=${BASE_IMAGE_CONTENT}",

@@ -8,6 +8,10 @@
 # Bump -rN whenever this recipe (or lib.sh / common.sh) changes.
 # shellcheck disable=SC2034  # variables are read by lib.sh
 IMAGE_TAG=keep/python-base:3.11-bookworm-r2
+# The service images' build stages: this image plus a shell, the Essential tools and binutils
+# (they strip the wheels' native libraries; the final stage copies the result onto IMAGE_TAG).
+IMAGE_BUILDER_TAG=keep/python-builder:3.11-bookworm-r2
+IMAGE_BUILDER_PACKAGES=(binutils)
 IMAGE_ESSENTIAL=(base-files base-passwd dpkg)
 # The libraries of stdlib modules a service never imports: dbm (Berkeley DB), sqlite3, nis
 # (Kerberos + Sun RPC), readline and curses (ncurses). Their extension modules go too, so an
