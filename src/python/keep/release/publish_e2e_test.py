@@ -34,7 +34,7 @@ from keep.release import changes, kustomize, publish
 from keep.release.pants import Pants, default_env
 from keep.release.registry import REGISTRIES
 from keep.release.registry_test import registry_digest
-from keep.release.testing import commit, git
+from keep.release.testing import commit, git, patched_base_dockerfile
 
 LOCAL = REGISTRIES["local"]
 
@@ -129,24 +129,12 @@ def base_of(token: str) -> str:
     return f"keep-e2e-base-{token}:r1"
 
 
-BUMP_FIRST_VERSION = """
-import pathlib, re
-status = pathlib.Path("/var/lib/dpkg/status")
-text = re.sub(r"^Version: (.*)$", r"Version: \\1+security1", status.read_text(), count=1, flags=re.M)
-status.write_text(text)
-"""
-
-
 def patch_base(token: str, tmp_path: Path) -> None:
     """What a Debian security update does to the base: same name, one package newer."""
     context = tmp_path / "patched-base"
     context.mkdir()
-    (context / "Dockerfile").write_text(
-        f"FROM {base_of(token)}\nUSER 0\n"
-        # dpkg's status database is what the base's content digest is computed from. Exec form
-        # and Python: the base has no shell.
-        f"RUN {json.dumps(['python3.11', '-c', BUMP_FIRST_VERSION])}\nUSER 10001\n"
-    )
+    # dpkg's status database is what the base's content digest is computed from.
+    (context / "Dockerfile").write_text(patched_base_dockerfile(base_of(token), "+security1"))
     subprocess.run(
         ["docker", "build", "-q", "-t", base_of(token), str(context)],
         check=True,

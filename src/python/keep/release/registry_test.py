@@ -17,6 +17,7 @@ import pytest
 from keep.release import push_base
 from keep.release.publish import PUSHED, SKIPPED
 from keep.release.registry import REGISTRIES, Docker, RegistryError
+from keep.release.testing import patched_base_dockerfile
 
 LOCAL = REGISTRIES["local"]
 
@@ -88,11 +89,7 @@ def test_a_patched_base_under_the_same_recipe_tag_is_pushed_again(
             images={name: local}, registry_address=LOCAL, out=lambda _: None
         )
         # A security update of one package: a newer version in the dpkg database.
-        (tmp_path / "Dockerfile").write_text(
-            f"FROM {local}\nUSER root\n"
-            "RUN sed -i '0,/^Version: /s/^Version: \\(.*\\)$/Version: \\1+deb12u99/' "
-            "/var/lib/dpkg/status\nUSER 10001\n"
-        )
+        (tmp_path / "Dockerfile").write_text(patched_base_dockerfile(local, "+deb12u99"))
         subprocess.run(["docker", "build", "-q", "-t", local, str(tmp_path)], check=True)
         patched = push_base.push_base_images(
             images={name: local}, registry_address=LOCAL, out=lambda _: None
