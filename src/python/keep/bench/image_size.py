@@ -38,7 +38,11 @@ class Layers:
 def split(history: Sequence[Mapping[str, Any]]) -> Layers:
     """Layers from `docker history` entries (newest first): the two COPYs into /app/venv on top
     (code, then third-party below it), everything under them the base."""
-    venv = [i for i, e in enumerate(history) if "COPY" in e["CreatedBy"] and "/app/venv" in e["CreatedBy"]]
+    venv = [
+        i
+        for i, e in enumerate(history)
+        if "COPY" in e["CreatedBy"] and "/app/venv" in e["CreatedBy"]
+    ]
     if len(venv) != 2:
         raise ValueError(f"expected 2 layers copied into /app/venv, found {len(venv)}")
     code, third_party = venv

@@ -1,9 +1,11 @@
+from typing import Any
+
 import pytest
 
 from keep.bench.image_size import Layers, split
 
 # `docker history` of a service image as python_service() builds it (newest first).
-HISTORY = [
+HISTORY: list[dict[str, Any]] = [
     {"CreatedBy": '/bin/sh -c #(nop)  ENTRYPOINT ["/app/venv/pex"]', "Size": 0},
     {"CreatedBy": "/bin/sh -c #(nop)  USER 10001:10001", "Size": 0},
     {"CreatedBy": "/bin/sh -c #(nop) COPY dir:58a5da9 in /app/venv ", "Size": 292_000},
