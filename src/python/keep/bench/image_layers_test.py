@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from keep.bench.image_size import Layers, split
+from keep.bench.image_layers import Layers, split
 
 # `docker history` of a service image as python_service() builds it (newest first).
 HISTORY: list[dict[str, Any]] = [
