@@ -16,10 +16,11 @@ from grpc_reflection.v1alpha import reflection
 
 from keep.platform.health import HealthReporter, ReadinessCheck
 from keep.platform.logs import configure_logging
-from keep.platform.metrics import MetricsInterceptor, start_metrics_server
+from keep.platform.metrics import start_metrics_server
+from keep.platform.served_rpcs import ServedRpcs
 from keep.platform.settings import ServiceSettings
 from keep.platform.tls import TlsFiles, server_credentials, server_tls
-from keep.platform.tracing import configure_tracing, server_interceptors
+from keep.platform.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ class RunningServer:
         self.service = service
         self.grace = grace
         self.server = grpc.aio.server(
-            # Tracing first: metrics, handlers and their log lines run inside the RPC's span.
-            interceptors=[*server_interceptors(), MetricsInterceptor()],
+            # Spans, metrics, then the handlers and their log lines inside the RPC's span.
+            interceptors=[ServedRpcs()],
             options=list(service.grpc_options),
         )
         service.register(self.server)

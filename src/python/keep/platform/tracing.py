@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -46,11 +44,6 @@ def sampler_for(exporter: SpanExporter | None) -> Sampler | None:
     if exporter is None and not os.environ.get(SAMPLER_VARIABLE):
         return ParentBased(root=ALWAYS_OFF)
     return None
-
-
-def server_interceptors() -> list[Any]:
-    """Continues the caller's trace in a server span around each RPC."""
-    return [aio_server_interceptor()]  # type: ignore[no-untyped-call]
 
 
 class TraceIds(logging.Filter):
