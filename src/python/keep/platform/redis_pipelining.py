@@ -185,8 +185,9 @@ class _Multiplexer:
         return await shared.call(packed, len(commands))
 
     async def _open(self) -> _SharedConnection:
-        # One connect for all callers that arrive meanwhile; each of them sees its outcome.
-        if self._opening is None:
+        # One connect for all callers that arrive meanwhile; each of them sees its outcome. A
+        # finished one is stale (its waiters were all cancelled before it ended): connect again.
+        if self._opening is None or self._opening.done():
             self._opening = asyncio.get_running_loop().create_task(self._connect())
         opening = self._opening
         try:
