@@ -108,3 +108,40 @@ async def test_lost_replies_never_lose_a_secret_nor_double_count(
     # The faults really hit the claims (the scenario is not vacuous).
     assert proxy.faults["dropped_reply"] + proxy.faults["delayed_reply"] >= SECRETS // 2
     assert proxy.faults["delayed_request"] > 0
+
+
+BATCH, MAX_ROUNDS = 20, 15
+
+
+async def test_concurrent_reveals_sharing_one_faulty_connection_lose_nothing(
+    server: RunningServer, proxy: FaultProxy
+) -> None:
+    """The one-at-a-time phase above gives each claim its own fault; here a batch of claims is
+    in flight at once on the service's one pipelined Redis connection, so one lost reply fails
+    many of them together. Each must still be revealable by repeating its call, and by nobody
+    else. Batches repeat until faults have failed some claims (a batch shares few replies, so
+    one batch may see none)."""
+    reader, other = Client(server.port, READER), Client(server.port, OTHER)
+    outcomes: Counter[object] = Counter()
+    for batch in range(MAX_ROUNDS):
+        created = [await reader.create(MARKER + b"%d.%d" % (batch, i)) for i in range(BATCH)]
+        proxy.enabled = True
+        reveals = await asyncio.gather(
+            *(_outcome(reader.reveal(c.id, c.password, key=f"read-{c.id}")) for c in created)
+        )
+        proxy.enabled = False
+        await asyncio.sleep(proxy.delay_seconds * 2)  # let held-back stragglers land first
+        for i, (c, first) in enumerate(zip(created, reveals, strict=True)):
+            expected = MARKER + b"%d.%d" % (batch, i)
+            outcomes[first if isinstance(first, Code) else "payload"] += 1
+            if first is Code.UNAVAILABLE:
+                assert await reader.reveal(c.id, c.password, key=f"read-{c.id}") == expected
+            else:
+                assert first == expected
+            assert await code_of(other.reveal(c.id, c.password)) is Code.NOT_FOUND
+        if outcomes[Code.UNAVAILABLE]:
+            break
+    print(f"concurrent reveals: {outcomes}, faults: {proxy.faults}")
+    assert set(outcomes) <= {"payload", Code.UNAVAILABLE}, outcomes
+    # Not vacuous: faults hit whole batches of claims.
+    assert outcomes[Code.UNAVAILABLE] > 0, (outcomes, proxy.faults)
