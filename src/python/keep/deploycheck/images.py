@@ -13,18 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from keep.deploycheck import contract
-from keep.deploycheck.objects import Obj, containers, pod_spec, workloads
+from keep.deploycheck.objects import Obj, all_containers, workloads
 from keep.release.kustomize import DIGEST, UNRELEASED
 
 
 def images(objs: Sequence[Obj]) -> list[str]:
-    return sorted(
-        {
-            c["image"]
-            for w in workloads(objs)
-            for c in containers(w) + list(pod_spec(w).get("initContainers", []))
-        }
-    )
+    return sorted({c["image"] for w in workloads(objs) for c in all_containers(w)})
 
 
 def _declares_docker_image(build_file: Path, repository: str) -> str | None:

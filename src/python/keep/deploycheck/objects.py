@@ -52,6 +52,11 @@ def containers(w: Obj) -> list[Obj]:
     return list(pod_spec(w).get("containers", []))
 
 
+def all_containers(w: Obj) -> list[Obj]:
+    """The containers and the init containers: what every per-container rule must cover."""
+    return containers(w) + list(pod_spec(w).get("initContainers", []))
+
+
 def env_entries(c: Obj) -> dict[str, Obj]:
     """The container's env entries by name."""
     return {e["name"]: e for e in c.get("env", [])}

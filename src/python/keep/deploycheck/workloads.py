@@ -20,6 +20,7 @@ from keep.deploycheck.objects import (
     NAME,
     WORKLOAD_KINDS,
     Obj,
+    all_containers,
     configmap,
     container_env,
     containers,
@@ -108,7 +109,7 @@ def check_requests_within_limits(objs: Sequence[Obj]) -> list[str]:
     CKV_K8S_10..13."""
     problems = []
     for w in workloads(objs):
-        for c in containers(w) + list(pod_spec(w).get("initContainers", [])):
+        for c in all_containers(w):
             res = c.get("resources", {})
             for r in ("cpu", "memory"):
                 req, lim = res.get("requests", {}).get(r), res.get("limits", {}).get(r)
@@ -124,7 +125,7 @@ def check_run_as_image_user(objs: Sequence[Obj]) -> list[str]:
     problems = []
     for w in workloads(objs):
         psc = pod_spec(w).get("securityContext", {})
-        for c in containers(w) + list(pod_spec(w).get("initContainers", [])):
+        for c in all_containers(w):
             uid = c.get("securityContext", {}).get("runAsUser", psc.get("runAsUser"))
             if uid != contract.RUN_AS:
                 problems.append(
