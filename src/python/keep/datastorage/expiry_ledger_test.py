@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,15 +14,12 @@ from keep.datastorage.expiry_ledger import BUCKET_MS, LOOKBACK_BUCKETS, SETTLE_M
 from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.devstack.ports import free_port
 from keep.platform.redis import connect
+from keep.testing.embedded_redis import embedded_redis_fixture
 
 T0 = 1_800_000_000_000 - 1_800_000_000_000 % BUCKET_MS  # the start of some minute
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis().start()
-    yield server
-    server.stop()
+redis_server = embedded_redis_fixture()
 
 
 @pytest_asyncio.fixture

@@ -4,11 +4,10 @@ target in `dapr-app-id`. daprd cannot run here, so a stand-in for the sidecar's 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -18,6 +17,7 @@ from keep.gateway.app import create_app
 from keep.gateway.settings import Settings
 from keep.platform.dapr import APP_ID_METADATA
 from keep.testing.datastorage import start_datastorage
+from keep.testing.embedded_redis import embedded_redis_fixture
 
 
 class SidecarStandIn(grpc.GenericRpcHandler):  # type: ignore[type-arg]
@@ -46,11 +46,7 @@ class SidecarStandIn(grpc.GenericRpcHandler):  # type: ignore[type-arg]
         return grpc.unary_unary_rpc_method_handler(forward)
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis().start()
-    yield server
-    server.stop()
+redis_server = embedded_redis_fixture()
 
 
 @pytest_asyncio.fixture

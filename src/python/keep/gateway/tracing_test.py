@@ -20,6 +20,7 @@ from keep.gateway.app import create_app
 from keep.gateway.settings import Settings
 from keep.platform.tracing import TraceIds, configure_tracing
 from keep.testing.datastorage import start_datastorage
+from keep.testing.embedded_redis import embedded_redis_fixture
 
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{CALLER_TRACE_ID}-00f067aa0ba902b7-01"
@@ -38,11 +39,7 @@ def _finished(provider: TracerProvider) -> list[ReadableSpan]:
     return list(EXPORTER.get_finished_spans())
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis().start()
-    yield server
-    server.stop()
+redis_server = embedded_redis_fixture()
 
 
 @pytest_asyncio.fixture

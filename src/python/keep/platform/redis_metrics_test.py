@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -12,13 +12,9 @@ from redis import exceptions as redis_errors
 from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.platform.redis import connect
 from keep.platform.redis_metrics import error_kind
+from keep.testing.embedded_redis import embedded_redis_fixture
 
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis().start()
-    yield server
-    server.stop()
+redis_server = embedded_redis_fixture()
 
 
 @pytest_asyncio.fixture

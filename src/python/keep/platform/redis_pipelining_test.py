@@ -15,15 +15,12 @@ from redis import exceptions as redis_errors
 from keep.devstack.embedded_redis import EmbeddedRedis
 from keep.devstack.ports import free_port
 from keep.platform.redis import connect
+from keep.testing.embedded_redis import embedded_redis_fixture
 
 TIMEOUT = 0.3
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis().start()
-    yield server
-    server.stop()
+redis_server = embedded_redis_fixture()
 
 
 @pytest.fixture
