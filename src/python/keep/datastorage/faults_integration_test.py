@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 from keep.datastorage.clients import client_key
+from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.platform.server import RunningServer
 from keep.testing.datastorage import MARKER, Client, Code, code_of, start_datastorage
 from keep.testing.fault_proxy import FaultProxy
@@ -62,6 +63,22 @@ async def _outcome(call: object) -> bytes | Code:
     return bytes(result)
 
 
+async def _revealed_exactly_once(
+    reader: Client,
+    other: Client,
+    secret: pb.CreateSecretResponse,
+    first: bytes | Code,
+    expected: bytes,
+) -> None:
+    """The reader's first outcome was the payload, or UNAVAILABLE and repeating the same call
+    (same idempotency key) gets it now; anyone else, even with the password, finds nothing."""
+    if first is Code.UNAVAILABLE:
+        assert await reader.reveal(secret.id, secret.password, key=f"read-{secret.id}") == expected
+    else:
+        assert first == expected
+    assert await code_of(other.reveal(secret.id, secret.password)) is Code.NOT_FOUND
+
+
 async def test_lost_replies_never_lose_a_secret_nor_double_count(
     server: RunningServer, proxy: FaultProxy, redis_server: RunningRedis
 ) -> None:
@@ -94,16 +111,10 @@ async def test_lost_replies_never_lose_a_secret_nor_double_count(
     outcomes = Counter(r if isinstance(r, Code) else "payload" for r in reveals)
     assert set(outcomes) <= {"payload", Code.UNAVAILABLE}, outcomes
     print(f"reveals: {outcomes}, guesses: {Counter(guesses)}, faults: {proxy.faults}")
+    other = Client(server.port, OTHER)
     for i, (c, first) in enumerate(zip(created, reveals, strict=True)):
-        expected = MARKER + b"%d" % i
-        if first is Code.UNAVAILABLE:  # still revealable: repeating the same call gets it
-            assert await reader.reveal(c.id, c.password, key=f"read-{c.id}") == expected
-        else:
-            assert first == expected
-        # Exactly once: anyone else, even with the password, finds nothing.
-        other = Client(server.port, OTHER)
-        assert await code_of(other.reveal(c.id, c.password)) is Code.NOT_FOUND
-        await other.close()
+        await _revealed_exactly_once(reader, other, c, first, MARKER + b"%d" % i)
+    await other.close()
 
     # The faults really hit the claims (the scenario is not vacuous).
     assert proxy.faults["dropped_reply"] + proxy.faults["delayed_reply"] >= SECRETS // 2
@@ -132,13 +143,8 @@ async def test_concurrent_reveals_sharing_one_faulty_connection_lose_nothing(
         proxy.enabled = False
         await asyncio.sleep(proxy.delay_seconds * 2)  # let held-back stragglers land first
         for i, (c, first) in enumerate(zip(created, reveals, strict=True)):
-            expected = MARKER + b"%d.%d" % (batch, i)
             outcomes[first if isinstance(first, Code) else "payload"] += 1
-            if first is Code.UNAVAILABLE:
-                assert await reader.reveal(c.id, c.password, key=f"read-{c.id}") == expected
-            else:
-                assert first == expected
-            assert await code_of(other.reveal(c.id, c.password)) is Code.NOT_FOUND
+            await _revealed_exactly_once(reader, other, c, first, MARKER + b"%d.%d" % (batch, i))
         if outcomes[Code.UNAVAILABLE]:
             break
     print(f"concurrent reveals: {outcomes}, faults: {proxy.faults}")
