@@ -3,11 +3,15 @@
 The decision follows envoyproxy/ratelimit's service: limits named in another matched limit's
 `replaces` are dropped; `unlimited` limits answer OK without counting; a `shadow_mode` limit is
 counted and reported but answers OK; `quota_mode` descriptors refuse the request only when all of
-them are over their limits; any other descriptor over its limit refuses it.
+them are over their limits; any other descriptor over its limit refuses it. A request with
+`keep-ratelimit-batch` metadata is several requests in one call, each decided alone
+(keep.ratelimit.batch).
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import math
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ from envoy.type.v3 import ratelimit_unit_pb2
 from google.protobuf.duration_pb2 import Duration
 from prometheus_client import Counter
 
+from keep.ratelimit.batch import BATCH_METADATA, BadBatch, groups
 from keep.ratelimit.config import Unit
 from keep.ratelimit.counter import Count, CounterUnavailable, RedisCounter, Window
 from keep.ratelimit.matching import Limits, MatchedLimit
@@ -101,48 +106,90 @@ class RateLimitServicer(rls_pb2_grpc.RateLimitServiceServicer):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "at least one descriptor is required"
             )
+        try:
+            sizes = groups(_batch_value(context), len(request.descriptors))
+        except BadBatch as e:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
         limits = self.limits
         matches: list[MatchedLimit | None] = []
-        windows: dict[int, Window] = {}
         for descriptor in request.descriptors:
             entries = tuple((e.key, e.value) for e in descriptor.entries)
             match = None
             if request.domain in limits.domains:  # unknown domains are never limited
                 match = _override(descriptor, entries) or limits.find(request.domain, entries)
             matches.append(match)
-        replaced = {r.name for m in matches if m is not None for r in m.limit.replaces}
         codes: list[str] = []
-        for i, (descriptor, match) in enumerate(zip(request.descriptors, matches, strict=True)):
-            if match is None:
-                codes.append("NO_LIMIT")
-            elif match.limit.name and match.limit.name in replaced:
-                codes.append("REPLACED")
-            elif match.limit.unlimited:
-                codes.append("UNLIMITED")
-            else:
-                codes.append("")  # decided after counting
-                hits = (
-                    descriptor.hits_addend.value
-                    if descriptor.HasField("hits_addend")
-                    else max(1, request.hits_addend)
-                )
-                windows[i] = Window(
-                    request.domain, match.counter_entries, match.limit.window_seconds, hits
-                )
+        windows: dict[int, Window] = {}
+        start = 0
+        for size in sizes:
+            group = range(start, start + size)
+            start += size
+            # `replaces` acts within one group: a batch's groups are separate requests.
+            replaced = {r.name for i in group if (m := matches[i]) for r in m.limit.replaces}
+            for i in group:
+                match = matches[i]
+                if match is None:
+                    codes.append("NO_LIMIT")
+                elif match.limit.name and match.limit.name in replaced:
+                    codes.append("REPLACED")
+                elif match.limit.unlimited:
+                    codes.append("UNLIMITED")
+                else:
+                    codes.append("")  # decided after counting
+                    descriptor = request.descriptors[i]
+                    hits = (
+                        descriptor.hits_addend.value
+                        if descriptor.HasField("hits_addend")
+                        else max(1, request.hits_addend)
+                    )
+                    windows[i] = Window(
+                        request.domain, match.counter_entries, match.limit.window_seconds, hits
+                    )
         try:
             counted = await self._counter.hit(list(windows.values()))
         except CounterUnavailable as e:
             log.warning("redis unavailable", extra={"error": str(e)})
             await context.abort(grpc.StatusCode.UNAVAILABLE, "rate limit store unavailable")
         counts = dict(zip(windows, counted, strict=True))
-        response = self._decide(matches, codes, counts)
+        response = self._respond(sizes, matches, codes, counts)
         for match, code in zip(matches, codes, strict=True):
             DECISIONS.labels(match.rule if match is not None else "none", code).inc()
         return response
 
+    def _respond(
+        self,
+        sizes: list[int],
+        matches: list[MatchedLimit | None],
+        codes: list[str],
+        counts: dict[int, Count],
+    ) -> Response:
+        """Each group decided alone (keep.ratelimit.batch); `codes` is filled in place."""
+        if len(sizes) == 1:
+            decided = self._decide(matches, codes, counts)
+            response = Response(overall_code=decided.code, statuses=decided.statuses)
+            if self._headers is not None and decided.closest is not None:
+                response.response_headers_to_add.extend(self._header_values(*decided.closest))
+            return response
+        starts = list(itertools.accumulate(sizes, initial=0))
+        group_counts: list[dict[int, Count]] = [{} for _ in sizes]
+        for i, count in counts.items():
+            g = bisect.bisect_right(starts, i) - 1
+            group_counts[g][i - starts[g]] = count
+        statuses: list[Response.DescriptorStatus] = []
+        overall = _OK
+        for g, (start, end) in enumerate(itertools.pairwise(starts)):
+            group_codes = codes[start:end]
+            decided = self._decide(matches[start:end], group_codes, group_counts[g])
+            codes[start:end] = group_codes
+            statuses.extend(decided.statuses)
+            if decided.code == _OVER:
+                overall = _OVER
+        # No response headers: they describe one request's closest limit.
+        return Response(overall_code=overall, statuses=statuses)
+
     def _decide(
         self, matches: list[MatchedLimit | None], codes: list[str], counts: dict[int, Count]
-    ) -> Response:
+    ) -> _Decided:
         statuses: list[Response.DescriptorStatus] = []
         over = quota_total = quota_over = 0
         closest: tuple[Response.DescriptorStatus, Count] | None = None
@@ -178,23 +225,37 @@ class RateLimitServicer(rls_pb2_grpc.RateLimitServiceServicer):
         refused = over > 0 or (quota_total > 0 and quota_over == quota_total)
         if refused and self._global_shadow:
             refused = False  # RATELIMIT_GLOBAL_SHADOW_MODE: report, never refuse
-        response = Response(overall_code=_OVER if refused else _OK, statuses=statuses)
-        if self._headers is not None and closest is not None:
-            status, count = closest
-            response.response_headers_to_add.extend(
-                [
-                    base_pb2.HeaderValue(
-                        key=self._headers.limit, value=str(status.current_limit.requests_per_unit)
-                    ),
-                    base_pb2.HeaderValue(
-                        key=self._headers.remaining, value=str(status.limit_remaining)
-                    ),
-                    base_pb2.HeaderValue(
-                        key=self._headers.reset, value=str(math.ceil(count.seconds_until_reset))
-                    ),
-                ]
-            )
-        return response
+        return _Decided(_OVER if refused else _OK, statuses, closest)
+
+    def _header_values(
+        self, status: Response.DescriptorStatus, count: Count
+    ) -> list[base_pb2.HeaderValue]:
+        assert self._headers is not None
+        return [
+            base_pb2.HeaderValue(
+                key=self._headers.limit, value=str(status.current_limit.requests_per_unit)
+            ),
+            base_pb2.HeaderValue(key=self._headers.remaining, value=str(status.limit_remaining)),
+            base_pb2.HeaderValue(
+                key=self._headers.reset, value=str(math.ceil(count.seconds_until_reset))
+            ),
+        ]
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """One request's (one group's) decision: overall code, statuses, the limit to report."""
+
+    code: Any
+    statuses: list[Response.DescriptorStatus]
+    closest: tuple[Response.DescriptorStatus, Count] | None
+
+
+def _batch_value(context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
+    for key, value in context.invocation_metadata() or ():
+        if key == BATCH_METADATA:
+            return str(value)
+    return None
 
 
 def _duration(seconds: float) -> Duration:
