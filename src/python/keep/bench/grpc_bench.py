@@ -34,7 +34,7 @@ from keep.bench import echo
 from keep.bench.echo import Server
 from keep.bench.stats import Results, cpu_seconds, cpu_seconds_each, load_average
 from keep.datastorage import crypto
-from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, SecretStore
+from keep.datastorage.store import TOKEN_BYTES, Claimed, LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.devstack.stack import Stack
@@ -122,29 +122,31 @@ async def bench_grpc(
 
 
 def store_round_trip(store: SecretStore, payload: bytes) -> Operation:
-    """One create+reveal as the store issues it (create script; GET+PTTL+GET; claim script),
-    timed into the results like a request."""
+    """One create+reveal as the store issues it (create script; reveal script), timed into the
+    results like a request."""
     record = crypto.seal(payload, crypto.new_id(), crypto.new_password(), 0)
+    verifier = crypto.claim_verifier(crypto.new_id(), crypto.new_password())
 
     async def create_then_claim(results: Results, due: float) -> None:
         secret_id = secrets.token_urlsafe(16)
         sealed = crypto.SealedRecord(
             int(time.time() * 1000) + 3_600_000, record.salt, record.nonce, record.ciphertext
         )
-        await store.create(secret_id, sealed)
+        await store.create(secret_id, sealed, verifier)
         timed(results, due)
         started = time.perf_counter()
-        stored = await store.get(secret_id, "bench")
-        assert stored is not None
-        assert await store.claim(secret_id, "bench", stored, secrets.token_bytes(TOKEN_BYTES))
+        revealed = await store.reveal(
+            secret_id, "bench", verifier, secrets.token_bytes(TOKEN_BYTES)
+        )
+        assert isinstance(revealed, Claimed)
         timed(results, started)
 
     return create_then_claim
 
 
 async def bench_redis(redis_url: str, concurrency: int, duration: float, payload: bytes) -> Results:
-    """The Redis commands one create+reveal issues (create script; GET+PTTL+GET; claim script),
-    without gRPC or encryption in the way."""
+    """The Redis commands one create+reveal issues (create script; reveal script), without gRPC
+    or encryption in the way."""
     store = SecretStore(connect(redis_url, 1.0), LockoutPolicy(5, 600, 1800), 1.0)
     create_then_claim = store_round_trip(store, payload)
     try:

@@ -3,8 +3,8 @@
     ./pants run src/python/keep/bench:wait -- --concurrency 16 --duration 5
 
 Starts a primary and a replica (local redis-server processes, as in the devstack) and runs the
-store's create + reveal commands (create script; GET+PTTL+GET; claim script) against the
-primary, without WAIT and with WAIT 1 after the create and the claim, alternating over
+store's create + reveal commands (create script; reveal script) against the primary, without
+WAIT and with WAIT 1 after the create and the reveal, alternating over
 --rounds rounds in the same run (so drift in machine load hits both alike).
 """
 

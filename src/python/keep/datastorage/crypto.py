@@ -2,19 +2,21 @@
 
 A sealed record is `version | expires_at_ms | salt | nonce | ciphertext+tag`. The additional
 authenticated data binds the format version, the secret's id and its expiry, so a record
-cannot be replayed under another id or with a longer life.
+cannot be replayed under another id or with a longer life. Beside each record the store keeps
+a claim verifier (`claim_verifier`), so Redis can tell a right password from a wrong one
+without the record leaving it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import struct
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 FORMAT_VERSION = 1
 SALT_BYTES = 16
@@ -23,6 +25,8 @@ KEY_BYTES = 32  # AES-256
 TOKEN_BYTES = 16  # 128 bits of entropy for ids and passwords
 _HEADER = struct.Struct(">BQ")  # version, expires_at_ms
 _HKDF_INFO = b"keep.datastorage.v1 secret key"
+_VERIFIER_INFO = b"keep.datastorage.v1 claim verifier"
+VERIFIER_BYTES = 16
 # token_urlsafe(16) is 22 characters of the URL-safe base64 alphabet.
 ID_LENGTH = 22
 _ID_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -48,9 +52,39 @@ def is_valid_id(secret_id: str) -> bool:
     return len(secret_id) == ID_LENGTH and set(secret_id) <= _ID_ALPHABET
 
 
+def _hkdf_sha256(password: str, salt: bytes, info: bytes) -> bytes:
+    """HKDF-SHA256 (RFC 5869) with one 32-byte output block: Extract, then the first block of
+    Expand. The same bytes as `cryptography`'s HKDF (crypto_test checks), from two C calls
+    instead of several Python objects per request."""
+    prk = hmac.digest(salt, password.encode(), hashlib.sha256)
+    return hmac.digest(prk, info + b"\x01", hashlib.sha256)
+
+
 def _derive_key(password: str, salt: bytes) -> bytes:
     # HKDF, not a slow password hash: passwords are 128-bit random tokens, never human-chosen.
-    return HKDF(hashes.SHA256(), KEY_BYTES, salt, _HKDF_INFO).derive(password.encode())
+    return _hkdf_sha256(password, salt, _HKDF_INFO)
+
+
+def claim_verifier(secret_id: str, password: str) -> bytes:
+    """What the store keeps beside a record so that its claim script can check the password
+    itself, and a reveal is one Redis call (store.py, scripts.REVEAL).
+
+    Why this is safe:
+    - It is HKDF-SHA256 of the same password as the record's key, with its own `info` label
+      (domain separation): the two outputs are independent pseudorandom values, so the
+      verifier tells nothing about the key, and the key nothing about the verifier.
+    - It makes offline guessing no easier than the stored record already does. Whoever reads
+      Redis can test a guess against the ciphertext with one HKDF plus an AES-GCM tag check;
+      against the verifier with one HKDF. Either way every guess costs a keyed hash, and there
+      are 2^128 passwords (`new_password`), so neither test is feasible. The salt is the
+      secret's id (unique, 128-bit random), so no table can be computed ahead of time or
+      shared between secrets; the record's random salt cannot be used, because the caller
+      must compute the verifier before it has read the record.
+    - It is not a password equivalent: the API takes passwords, never verifiers, so knowing a
+      verifier (only Redis readers can) reveals nothing and claims nothing through the service.
+    - 16 bytes: a wrong password matches with probability 2^-128, the password's own strength.
+    It is a secret-derived value all the same: never logged, never in an error message."""
+    return _hkdf_sha256(password, secret_id.encode(), _VERIFIER_INFO)[:VERIFIER_BYTES]
 
 
 def _aad(version: int, secret_id: str, expires_at_ms: int) -> bytes:

@@ -1,4 +1,6 @@
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +93,30 @@ def test_tampering_anywhere_fails_for_any_payload(payload: bytes, position: int)
     raw[position % len(raw)] ^= 0x80
     with pytest.raises((crypto.DecryptionFailed, crypto.MalformedRecord)):
         crypto.unseal(crypto.SealedRecord.from_bytes(bytes(raw)), SECRET_ID, PASSWORD)
+
+
+@settings(max_examples=100, deadline=None)
+@given(password=st.text(min_size=1, max_size=256), salt=st.binary(min_size=16, max_size=16))
+def test_key_derivation_is_the_hkdf_of_records_already_stored(password: str, salt: bytes) -> None:
+    """Records sealed before the derivation moved to hmac.digest (with cryptography's HKDF)
+    must still open: the key is the same bytes."""
+    earlier = HKDF(hashes.SHA256(), 32, salt, b"keep.datastorage.v1 secret key")
+    assert crypto._derive_key(password, salt) == earlier.derive(password.encode())
+
+
+def test_claim_verifier_is_hkdf_of_the_password_under_its_own_label() -> None:
+    verifier = crypto.claim_verifier(SECRET_ID, PASSWORD)
+    expected = HKDF(hashes.SHA256(), 32, SECRET_ID.encode(), b"keep.datastorage.v1 claim verifier")
+    assert verifier == expected.derive(PASSWORD.encode())[: crypto.VERIFIER_BYTES]
+    assert len(verifier) == 16
+
+
+def test_claim_verifier_depends_on_id_and_password_and_is_not_the_key() -> None:
+    verifier = crypto.claim_verifier(SECRET_ID, PASSWORD)
+    assert verifier == crypto.claim_verifier(SECRET_ID, PASSWORD)
+    assert verifier != crypto.claim_verifier(crypto.new_id(), PASSWORD)
+    assert verifier != crypto.claim_verifier(SECRET_ID, crypto.new_password())
+    # Domain separation: even with the id as the salt, the key's label gives other bytes.
+    assert verifier not in crypto._derive_key(PASSWORD, SECRET_ID.encode())
+    record = crypto.seal(b"the secret", SECRET_ID, PASSWORD, EXPIRES)
+    assert verifier not in record.to_bytes()

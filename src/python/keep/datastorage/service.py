@@ -19,9 +19,11 @@ from keep.datastorage.clients import CLIENT_ADDRESS_METADATA, client_key, peer_a
 from keep.datastorage.expiry_ledger import ExpiryLedger
 from keep.datastorage.store import (
     TOKEN_BYTES,
+    Claimed,
     Failure,
     FailureOutcome,
     SecretStore,
+    StoredSecret,
     StoreFull,
     StoreUnavailable,
 )
@@ -118,7 +120,8 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
         for _ in range(_CREATE_ATTEMPTS):
             secret_id, password = crypto.new_id(), crypto.new_password()
             record = crypto.seal(payload, secret_id, password, expires_at_ms)
-            if await self._call(context, self._store.create(secret_id, record)):
+            verifier = crypto.claim_verifier(secret_id, password)
+            if await self._call(context, self._store.create(secret_id, record, verifier)):
                 SECRETS_CREATED.inc()
                 if self._ledger is not None:
                     self._ledger.created(expires_at_ms)
@@ -162,9 +165,10 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
     async def _open_and_claim(
         self, request: pb.RevealSecretRequest | pb.BurnSecretRequest, context: Context
     ) -> tuple[bytes, bool]:
-        """Decrypt first, then claim atomically: a wrong password never consumes the secret,
-        and among concurrent correct callers exactly one gets the payload. Returns the payload
-        and whether this call repeats one that already claimed the secret."""
+        """Check the password and claim in one atomic Redis call (by the claim verifier stored
+        with the record): a wrong password never consumes the secret and is counted in the
+        same call, and among concurrent correct callers exactly one gets the payload. Returns
+        the payload and whether this call repeats one that already claimed the secret."""
         secret_id, password = request.id, request.password
         await self._check_id(secret_id, context)
         if not password or len(password) > MAX_PASSWORD_CHARS:
@@ -181,29 +185,48 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             )
         client = _client(context)
         token = _call_token(client, request.idempotency_key, password)
-        stored = await self._call(context, self._store.get(secret_id, client))
-        if stored is None:
-            await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
-        if stored.claimed_by is not None:
-            # Already claimed: only a repeat of the claiming call may decrypt it again.
-            if stored.claimed_by != token:
-                await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+        verifier = crypto.claim_verifier(secret_id, password)
+        revealed = self._store.reveal(secret_id, client, verifier, token, context.time_remaining())
+        # One call that may claim: a lost reply has an unknown outcome (README).
+        outcome = await self._call(context, revealed, UNKNOWN_OUTCOME_MESSAGE)
+        if isinstance(outcome, Claimed):
             try:
-                payload = crypto.unseal(stored.record, secret_id, password)
+                payload = crypto.unseal(outcome.record, secret_id, password)
             except crypto.DecryptionFailed:
+                # The verifier matched but the record does not open: it was altered in Redis
+                # (a wrong password matches a verifier with probability 2^-128).
+                log.error("record does not decrypt", extra={"secret_id": redact_id(secret_id)})
                 await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
-            # Claim again (the tombstone answers yes): with WAIT configured, this also makes
-            # sure the first run's delete reached the replicas before the payload leaves.
-            repeated = self._store.claim(secret_id, client, stored, token)
-            if not await self._call(context, repeated, UNKNOWN_OUTCOME_MESSAGE):
-                await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
-            return payload, True
-        if stored.locked_for_seconds > 0:
-            await _locked(context, stored.locked_for_seconds)
+            if not outcome.repeated and self._ledger is not None:
+                self._ledger.consumed(outcome.record.expires_at_ms)
+            return payload, outcome.repeated
+        if isinstance(outcome, StoredSecret):
+            return await self._open_and_claim_unverified(
+                secret_id, password, client, token, outcome, context
+            )
+        if isinstance(outcome, Failure):
+            if outcome.outcome is FailureOutcome.LOCKED:
+                await _locked(context, outcome.locked_for_seconds)
+            await self._wrong_password(secret_id, outcome, context)
+        await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+
+    async def _open_and_claim_unverified(
+        self,
+        secret_id: str,
+        password: str,
+        client: str,
+        token: bytes,
+        stored: StoredSecret,
+        context: Context,
+    ) -> tuple[bytes, bool]:
+        """A record stored without a claim verifier (by a release before verifiers): decrypt
+        first, then claim with a compare-and-delete of the exact record decrypted."""
         try:
             payload = crypto.unseal(stored.record, secret_id, password)
         except crypto.DecryptionFailed:
-            await self._wrong_password(secret_id, client, token, context)
+            await self._wrong_password(
+                secret_id, await self._count_failure(secret_id, client, token, context), context
+            )
         claimed = self._store.claim(secret_id, client, stored, token)
         if not await self._call(context, claimed, UNKNOWN_OUTCOME_MESSAGE):
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
@@ -211,24 +234,26 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             self._ledger.consumed(stored.record.expires_at_ms)
         return payload, False
 
-    async def _wrong_password(
+    async def _count_failure(
         self, secret_id: str, client: str, token: bytes, context: Context
-    ) -> NoReturn:
-        failure: Failure | None
+    ) -> Failure:
         try:
-            failure = await self._store.record_failure(secret_id, client, token)
-            outcome = failure.outcome.value
+            return await self._store.record_failure(secret_id, client, token)
         except StoreUnavailable:
             await _abort(context, grpc.StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)
         except StoreFull:
             # Redis is full: the guess is refused uncounted (passwords are 128-bit random, so
             # uncounted guesses cost nothing; refusing would tell the guesser less than 403).
-            failure, outcome = None, "uncounted"
-        WRONG_PASSWORDS.labels(outcome).inc()
+            return Failure(FailureOutcome.UNCOUNTED, 0)
+
+    @staticmethod
+    async def _wrong_password(secret_id: str, failure: Failure, context: Context) -> NoReturn:
+        WRONG_PASSWORDS.labels(failure.outcome.value).inc()
+        outcome = failure.outcome.value
         log.warning("wrong password", extra={"secret_id": redact_id(secret_id), "outcome": outcome})
-        if failure is not None and failure.outcome is FailureOutcome.GONE:
+        if failure.outcome is FailureOutcome.GONE:
             await _abort(context, grpc.StatusCode.NOT_FOUND, NOT_FOUND_MESSAGE)
-        if failure is not None and failure.outcome is FailureOutcome.LOCKED:
+        if failure.outcome is FailureOutcome.LOCKED:
             await _locked(context, failure.locked_for_seconds)
         await _abort(context, grpc.StatusCode.PERMISSION_DENIED, "wrong password")
 

@@ -11,6 +11,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2
 
+from keep.datastorage.store import LATE_REVEAL_GRACE_MS
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.devstack.ports import free_port
 from keep.platform.server import RunningServer
@@ -151,6 +152,8 @@ async def test_deadline_exceeded_while_redis_hangs(
 ) -> None:
     """A frozen (not dead) Redis: the caller's deadline wins, and nothing is consumed."""
     client = Client(server.port)
+    warm_up = await client.create()  # Redis then knows the reveal script: a frozen Redis
+    await client.reveal(warm_up.id, warm_up.password)  # gets the reveal itself, not NOSCRIPT
     created = await client.create()
     container = redis_server.container.get_wrapped_container()
     container.pause()
@@ -159,6 +162,9 @@ async def test_deadline_exceeded_while_redis_hangs(
             pb.RevealSecretRequest(id=created.id, password=created.password), timeout=0.2
         )
         assert await _code_of(call) is Code.DEADLINE_EXCEEDED
+        # Redis runs the queued reveal once unfrozen; past the deadline (and the clock-skew
+        # grace) it does nothing: a payload claimed then would reach nobody.
+        await asyncio.sleep(LATE_REVEAL_GRACE_MS / 1000 + 0.3)
     finally:
         container.unpause()
     assert await client.reveal(created.id, created.password) == MARKER + b"hello"

@@ -26,6 +26,10 @@ T = TypeVar("T")
 
 # Tries per operation; with the Redis timeout this bounds an RPC to a few timeouts.
 ATTEMPTS = 3
+# A reveal Redis runs this long after its caller's deadline does nothing (scripts.REVEAL). The
+# deadline is on this host's clock, Redis compares with its own: this is the clock skew
+# tolerated (NTP keeps GCP hosts within milliseconds); beyond it reveals fail closed.
+LATE_REVEAL_GRACE_MS = 1000
 
 
 class StoreUnavailable(Exception):
@@ -37,6 +41,11 @@ class NotReplicated(StoreUnavailable):
     time (WAIT): failing closed, the caller is not told it succeeded."""
 
 
+class TooLate(StoreUnavailable):
+    """Redis ran a reveal only after its caller's deadline (it was frozen, or the call sat in a
+    queue), so the reveal did nothing: a payload claimed then would reach nobody."""
+
+
 class StoreFull(Exception):
     """Redis refused a write: maxmemory reached under `noeviction`. Nothing was changed."""
 
@@ -46,6 +55,8 @@ class FailureOutcome(Enum):
     LOCKED_NOW = "locked_now"
     LOCKED = "locked"
     GONE = "gone"
+    # Redis is full: the guess was refused uncounted (nothing written).
+    UNCOUNTED = "uncounted"
 
 
 @dataclass(frozen=True)
@@ -83,17 +94,26 @@ class StoredSecret:
 
 
 @dataclass(frozen=True)
+class Claimed:
+    """This call holds the secret: it won the claim, or repeats the call that won."""
+
+    record: SealedRecord
+    repeated: bool
+
+
+@dataclass(frozen=True)
 class _Keys:
     secret: str
     tombstone: str
     failures: str
     lock: str
+    verifier: str
 
     @classmethod
     def of(cls, secret_id: str, client: str) -> _Keys:
         base = f"keep:{{{secret_id}}}"
         return cls(f"{base}:secret", f"{base}:read", f"{base}:c:{client}:fails",
-                   f"{base}:c:{client}:lock")  # fmt: skip
+                   f"{base}:c:{client}:lock", f"{base}:verifier")  # fmt: skip
 
 
 # Tokens are fixed-length so the tombstone `token .. record` splits without a separator.
@@ -113,6 +133,7 @@ class SecretStore:
         self._timeout_seconds = timeout_seconds
         self._policy = policy
         self._create = redis.register_script(scripts.CREATE)
+        self._reveal = redis.register_script(scripts.REVEAL)
         self._claim = redis.register_script(scripts.CLAIM)
         self._record_failure = redis.register_script(scripts.RECORD_FAILURE)
         self._scripts_loaded = False
@@ -125,15 +146,67 @@ class SecretStore:
 
     async def _load_scripts(self) -> None:
         if not self._scripts_loaded:
-            await load_scripts(self._redis, scripts.CREATE, scripts.CLAIM, scripts.RECORD_FAILURE)
+            await load_scripts(
+                self._redis, scripts.CREATE, scripts.REVEAL, scripts.CLAIM, scripts.RECORD_FAILURE
+            )
             self._scripts_loaded = True
 
-    async def create(self, secret_id: str, record: SealedRecord) -> bool:
-        """Stores a new record; False if the id is taken (the caller draws a new one)."""
+    async def create(self, secret_id: str, record: SealedRecord, verifier: bytes) -> bool:
+        """Stores a new record and its claim verifier (crypto.claim_verifier); False if the id
+        is taken (the caller draws a new one)."""
         keys = _Keys.of(secret_id, client="")
-        args: list[bytes | int] = [record.to_bytes(), record.expires_at_ms]
+        args: list[bytes | int] = [record.to_bytes(), record.expires_at_ms, verifier]
         await _repeat(self._load_scripts)
-        return bool(await _repeat(lambda: self._durably(self._create, [keys.secret], args)))
+        return bool(
+            await _repeat(lambda: self._durably(self._create, [keys.secret, keys.verifier], args))
+        )
+
+    async def reveal(
+        self,
+        secret_id: str,
+        client: str,
+        verifier: bytes,
+        token: bytes,
+        deadline_seconds: float | None = None,
+    ) -> Claimed | StoredSecret | Failure | None:
+        """The whole reveal in one Redis call (scripts.REVEAL), for the caller's password's
+        claim verifier. Returns:
+        - Claimed: the password matched and this call won the secret (or repeats the winner);
+        - StoredSecret: a record stored without a verifier (written before verifiers existed),
+          unclaimed: the caller decrypts it, then `claim`s it or `record_failure`s;
+        - Failure: LOCKED if this client is locked out (the password was not checked), else
+          the wrong password was counted (or not: UNCOUNTED when Redis is full);
+        - None: unknown, expired, or already read.
+        `deadline_seconds`: how long the caller waits (e.g. its gRPC deadline); Redis does
+        nothing for a reveal that reaches it after that (TooLate)."""
+        policy = self._policy
+        keys = _Keys.of(secret_id, client)
+        key_list = [keys.secret, keys.tombstone, keys.failures, keys.lock, keys.verifier]
+        # Past this the store itself has given up (all attempts timed out).
+        waits = ATTEMPTS * self._timeout_seconds
+        if deadline_seconds is not None:
+            waits = min(waits, deadline_seconds)
+        not_after_ms = int((time.time() + waits) * 1000) + LATE_REVEAL_GRACE_MS
+        args: list[bytes | int] = [verifier, token, policy.tombstone_seconds * 1000,
+                                   policy.window_seconds * 1000, policy.lock_seconds * 1000,
+                                   policy.lock_threshold, not_after_ms]  # fmt: skip
+        await _repeat(self._load_scripts)
+        reply = await _repeat(
+            lambda: self._durably(self._reveal, key_list, args, _holds_the_secret)
+        )
+        outcome = _text(reply[0])
+        if outcome == "late":
+            raise TooLate()
+        if outcome in ("claimed", "repeated", "unverified"):
+            record = _unexpired(reply[1])
+            if record is None:
+                return None
+            if outcome == "unverified":
+                return StoredSecret(reply[1], record, locked_for_seconds=0)
+            return Claimed(record, repeated=outcome == "repeated")
+        if outcome == "gone":
+            return None
+        return Failure(FailureOutcome(outcome), int(reply[1]) / 1000)
 
     async def get(self, secret_id: str, client: str) -> StoredSecret | None:
         keys = _Keys.of(secret_id, client)
@@ -151,18 +224,16 @@ class SecretStore:
             claimed_by, raw = tombstone[:TOKEN_BYTES], tombstone[TOKEN_BYTES:]
         if not isinstance(raw, bytes):
             return None
-        try:
-            record = SealedRecord.from_bytes(raw)
-        except MalformedRecord:
+        record = _unexpired(raw)
+        if record is None:
             return None
-        if record.expires_at_ms <= time.time() * 1000:
-            return None  # Redis expires it within milliseconds; never serve it meanwhile
         locked_ms = lock_ms if isinstance(lock_ms, int) else 0
         return StoredSecret(raw, record, max(locked_ms, 0) / 1000, claimed_by)
 
     async def claim(self, secret_id: str, client: str, stored: StoredSecret, token: bytes) -> bool:
         """Deletes the secret if it is still the one the caller saw; True for the one winner,
-        and again for a repeat of the winning call (same token)."""
+        and again for a repeat of the winning call (same token). For records `reveal` could not
+        check (no verifier), after the caller decrypted them."""
         keys = _Keys.of(secret_id, client)
         args: list[bytes | int] = [stored.raw, token, self._policy.tombstone_seconds * 1000]
         key_list = [keys.secret, keys.tombstone, keys.failures, keys.lock]
@@ -181,9 +252,16 @@ class SecretStore:
         )
         return Failure(FailureOutcome(_text(outcome)), int(locked_ms) / 1000)
 
-    async def _durably(self, script: AsyncScript, keys: list[str], args: list[bytes | int]) -> Any:
+    async def _durably(
+        self,
+        script: AsyncScript,
+        keys: list[str],
+        args: list[bytes | int],
+        must_replicate: Callable[[Any], bool] = lambda _: True,
+    ) -> Any:
         """Runs `script`; with replication configured, followed by WAIT on the same connection
-        (WAIT covers that connection's writes), in one round trip."""
+        (WAIT covers that connection's writes), in one round trip. Fails closed (NotReplicated)
+        when too few replicas confirmed a result that `must_replicate`."""
         wanted = self._replication.replicas
         if not wanted:
             return await script(keys=keys, args=args)
@@ -198,9 +276,25 @@ class SecretStore:
                 if attempt:
                     raise
                 await self._redis.script_load(script.script)  # after a Redis restart
-        if int(acknowledged) < wanted:
+        if int(acknowledged) < wanted and must_replicate(result):
             raise NotReplicated()
         return result
+
+
+def _holds_the_secret(reply: list[Any]) -> bool:
+    """A reveal's reply that hands out the payload: it must not leave before replicas have the
+    delete. Wrong-password counts are not waited for (README, "Replication")."""
+    return _text(reply[0]) in ("claimed", "repeated")
+
+
+def _unexpired(raw: bytes) -> SealedRecord | None:
+    try:
+        record = SealedRecord.from_bytes(raw)
+    except MalformedRecord:
+        return None
+    if record.expires_at_ms <= time.time() * 1000:
+        return None  # Redis expires it within milliseconds; never serve it meanwhile
+    return record
 
 
 async def _repeat(operation: Callable[[], Awaitable[T]]) -> T:
