@@ -44,6 +44,8 @@ async def test_wait_for_one_replica_fails_closed(primary: EmbeddedRedis) -> None
         pending = await client.create()
         replica.stop()  # now no replica can confirm anything: fail closed
         assert await code_of(client.create()) is Code.UNAVAILABLE
+        # A wrong guess is answered (and counted) without waiting for a replica.
+        assert await code_of(client.reveal(pending.id, "wrong")) is Code.PERMISSION_DENIED
         key_ = "reveal-while-alone"
         assert await code_of(client.reveal(pending.id, pending.password, key_)) is Code.UNAVAILABLE
         # The reader repeats (same key) once a replica is back: the payload, and now durable.

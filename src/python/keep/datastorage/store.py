@@ -156,10 +156,7 @@ class SecretStore:
         is taken (the caller draws a new one)."""
         keys = _Keys.of(secret_id, client="")
         args: list[bytes | int] = [record.to_bytes(), record.expires_at_ms, verifier]
-        await _repeat(self._load_scripts)
-        return bool(
-            await _repeat(lambda: self._durably(self._create, [keys.secret, keys.verifier], args))
-        )
+        return bool(await self._run(self._create, [keys.secret, keys.verifier], args))
 
     async def reveal(
         self,
@@ -190,10 +187,7 @@ class SecretStore:
         args: list[bytes | int] = [verifier, token, policy.tombstone_seconds * 1000,
                                    policy.window_seconds * 1000, policy.lock_seconds * 1000,
                                    policy.lock_threshold, not_after_ms]  # fmt: skip
-        await _repeat(self._load_scripts)
-        reply = await _repeat(
-            lambda: self._durably(self._reveal, key_list, args, _holds_the_secret)
-        )
+        reply = await self._run(self._reveal, key_list, args, _holds_the_secret)
         outcome = _text(reply[0])
         if outcome == "late":
             raise TooLate()
@@ -237,8 +231,7 @@ class SecretStore:
         keys = _Keys.of(secret_id, client)
         args: list[bytes | int] = [stored.raw, token, self._policy.tombstone_seconds * 1000]
         key_list = [keys.secret, keys.tombstone, keys.failures, keys.lock]
-        await _repeat(self._load_scripts)
-        return bool(await _repeat(lambda: self._durably(self._claim, key_list, args)))
+        return bool(await self._run(self._claim, key_list, args))
 
     async def record_failure(self, secret_id: str, client: str, token: bytes) -> Failure:
         """Counts one wrong password of `client`, once per call `token`."""
@@ -246,25 +239,46 @@ class SecretStore:
         keys = _Keys.of(secret_id, client)
         args: list[bytes | int] = [token, policy.window_seconds * 1000,
                                    policy.lock_seconds * 1000, policy.lock_threshold]  # fmt: skip
-        await _repeat(self._load_scripts)
-        outcome, locked_ms = await _repeat(
-            lambda: self._record_failure(keys=[keys.secret, keys.failures, keys.lock], args=args)
-        )
+        key_list = [keys.secret, keys.failures, keys.lock]
+        outcome, locked_ms = await self._run(self._record_failure, key_list, args, durable=False)
         return Failure(FailureOutcome(_text(outcome)), int(locked_ms) / 1000)
+
+    async def _run(
+        self,
+        script: AsyncScript,
+        keys: list[str],
+        args: list[bytes | int],
+        must_replicate: Callable[[Any], bool] = lambda _: True,
+        durable: bool = True,
+    ) -> Any:
+        """Runs `script`, repeating it while its reply is lost (every script is safe to repeat);
+        `durable`: WAITs for replicas if configured (see `_durably`)."""
+        if not self._scripts_loaded:
+            await _repeat(self._load_scripts)
+        if durable and self._replication.replicas:
+            return await _repeat(lambda: self._durably(script, keys, args, must_replicate))
+        return await _repeat(lambda: self._evalsha(script, keys, args))
+
+    async def _evalsha(self, script: AsyncScript, keys: list[str], args: list[bytes | int]) -> Any:
+        """What `script(keys, args)` does, without redis-py's per-call isinstance check against
+        its Pipeline (a typing.Protocol check: slower than the rest of the call)."""
+        try:
+            return await self._redis.evalsha(script.sha, len(keys), *keys, *args)
+        except redis_errors.NoScriptError:
+            await self._redis.script_load(script.script)  # first use, or after a Redis restart
+            return await self._redis.evalsha(script.sha, len(keys), *keys, *args)
 
     async def _durably(
         self,
         script: AsyncScript,
         keys: list[str],
         args: list[bytes | int],
-        must_replicate: Callable[[Any], bool] = lambda _: True,
+        must_replicate: Callable[[Any], bool],
     ) -> Any:
-        """Runs `script`; with replication configured, followed by WAIT on the same connection
-        (WAIT covers that connection's writes), in one round trip. Fails closed (NotReplicated)
-        when too few replicas confirmed a result that `must_replicate`."""
+        """Runs `script` followed by WAIT on the same connection (WAIT covers that connection's
+        writes), in one round trip. Fails closed (NotReplicated) when too few replicas
+        confirmed a result that `must_replicate`."""
         wanted = self._replication.replicas
-        if not wanted:
-            return await script(keys=keys, args=args)
         for attempt in range(2):
             try:
                 async with self._redis.pipeline(transaction=False) as pipe:
