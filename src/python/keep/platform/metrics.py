@@ -41,9 +41,27 @@ def status_of(context: grpc.aio.ServicerContext[Any, Any]) -> grpc.StatusCode:
     return next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
 
 
-def observe_rpc(method: str, code: grpc.StatusCode, started: float) -> None:
-    """Counts one finished RPC (keep.platform.served_rpcs calls it for every unary RPC)."""
-    RPC_LATENCY.labels(method).observe(time.perf_counter() - started)
-    RPC_REQUESTS.labels(method, code.name).inc()
-    if code is not grpc.StatusCode.OK:
-        RPC_ERRORS.labels(method, code.name).inc()
+class RpcMetrics:
+    """The request, error and latency metrics of one method (keep.platform.served_rpcs keeps one
+    per method). Its labelled children are looked up once, not per call: `labels()` converts
+    the values, builds a key and takes the metric's lock every time."""
+
+    def __init__(self, method: str):
+        self._method = method
+        self._latency = RPC_LATENCY.labels(method)
+        # code -> (its request counter, its error counter or None for OK); at most 17 codes.
+        self._by_code: dict[grpc.StatusCode, tuple[Counter, Counter | None]] = {}
+
+    def observe(self, code: grpc.StatusCode, started: float) -> None:
+        """Counts one finished call that started at `started` (time.perf_counter())."""
+        self._latency.observe(time.perf_counter() - started)
+        counters = self._by_code.get(code)
+        if counters is None:
+            errors = (
+                None if code is grpc.StatusCode.OK else RPC_ERRORS.labels(self._method, code.name)
+            )
+            counters = self._by_code[code] = (RPC_REQUESTS.labels(self._method, code.name), errors)
+        requests, errors = counters
+        requests.inc()
+        if errors is not None:
+            errors.inc()

@@ -55,9 +55,43 @@ def _command_label(args: tuple[Any, ...]) -> str:
     return name if len(name) <= _MAX_COMMAND_LENGTH and name.isascii() else "OTHER"
 
 
-def _timed(label: Callable[..., str], call: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+Timing = tuple[str, Any]  # a command's label and its latency histogram's child
+
+
+class _Timings:
+    """Each command name's label and latency child, worked out once: the label decodes and
+    upper-cases the name, and `labels()` builds a key and takes a lock, for every command."""
+
+    # Names come from Keep's code; this bounds the cache, not the label set.
+    MAX_NAMES = 256
+
+    def __init__(self) -> None:
+        self._by_name: dict[str | bytes, Timing] = {}
+
+    def of_command(self, *args: Any) -> Timing:
+        name = args[0] if args else None
+        if isinstance(name, str | bytes):
+            timing = self._by_name.get(name)
+            if timing is None:
+                timing = self._of(_command_label(args))
+                if len(self._by_name) < self.MAX_NAMES:
+                    self._by_name[name] = timing
+            return timing
+        return self._of(_command_label(args))
+
+    @staticmethod
+    def _of(label: str) -> Timing:
+        return label, COMMAND_LATENCY.labels(label)
+
+
+_TIMINGS = _Timings()
+
+
+def _timed(
+    timing: Callable[..., Timing], call: Callable[..., Awaitable[Any]]
+) -> Callable[..., Any]:
     async def timed(*args: Any, **kwargs: Any) -> Any:
-        command = label(*args)
+        command, latency = timing(*args)
         started = time.perf_counter()
         try:
             return await call(*args, **kwargs)
@@ -67,7 +101,7 @@ def _timed(label: Callable[..., str], call: Callable[..., Awaitable[Any]]) -> Ca
             COMMAND_ERRORS.labels(command, error_kind(e)).inc()
             raise
         finally:
-            COMMAND_LATENCY.labels(command).observe(time.perf_counter() - started)
+            latency.observe(time.perf_counter() - started)
 
     return timed
 
@@ -75,12 +109,13 @@ def _timed(label: Callable[..., str], call: Callable[..., Awaitable[Any]]) -> Ca
 def observe_commands(client: ClientT) -> ClientT:
     """Instruments `client` in place and returns it."""
     target: Any = client
-    target.execute_command = _timed(lambda *args: _command_label(args), target.execute_command)
+    target.execute_command = _timed(_TIMINGS.of_command, target.execute_command)
     make_pipeline = target.pipeline
+    pipeline_timing = ("PIPELINE", COMMAND_LATENCY.labels("PIPELINE"))
 
     def pipeline(*args: Any, **kwargs: Any) -> Any:
         pipe = make_pipeline(*args, **kwargs)
-        pipe.execute = _timed(lambda *_: "PIPELINE", pipe.execute)
+        pipe.execute = _timed(lambda *_: pipeline_timing, pipe.execute)
         return pipe
 
     target.pipeline = pipeline

@@ -80,3 +80,12 @@ def test_error_kinds() -> None:
     assert error_kind(redis_errors.ResponseError("OOM command not allowed")) == "oom"
     assert error_kind(redis_errors.ConnectionError()) == "connection"
     assert error_kind(ValueError()) == "other"
+
+
+async def test_a_command_is_labelled_by_its_name_however_it_is_spelled(client) -> None:  # type: ignore[no-untyped-def]
+    before = {c: _count(c) for c in ("GET", "CONFIG GET")}
+    for _ in range(2):  # the second time from what the first one worked out
+        await client.execute_command("get", "k")
+        await client.execute_command(b"Get", "k")
+        await client.execute_command("CONFIG GET", "maxmemory")
+    assert {c: _count(c) - before[c] for c in before} == {"GET": 4, "CONFIG GET": 2}

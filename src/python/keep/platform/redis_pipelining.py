@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import hiredis
@@ -35,6 +35,8 @@ from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.client import EMPTY_RESPONSE, NEVER_DECODE
 from redis.exceptions import ConnectionError, InvalidResponse, ResponseError, TimeoutError
+
+from keep.platform.redis_packing import CommandPacker
 
 # Commands that must not share a connection (checked on the command name as sent).
 _OWN_CONNECTION = frozenset(
@@ -49,8 +51,18 @@ _PARSER_OPTIONS = frozenset(("keys", EMPTY_RESPONSE, NEVER_DECODE))
 Command = Sequence[Any]
 
 
-def _shares_connection(commands: Iterable[Command]) -> bool:
-    return not any(str(args[0]).split(" ", 1)[0].upper() in _OWN_CONNECTION for args in commands)
+# command name as sent -> whether it may share the connection; bounded like the packer's cache
+_SHARES: dict[Any, bool] = {}
+_MAX_NAMES = 256
+
+
+def _shares_connection(name: Any) -> bool:
+    shares = _SHARES.get(name) if type(name) in (str, bytes) else None
+    if shares is None:
+        shares = str(name).split(" ", 1)[0].upper() not in _OWN_CONNECTION
+        if type(name) in (str, bytes) and len(_SHARES) < _MAX_NAMES:
+            _SHARES[name] = shares
+    return shares
 
 
 class _Call:
@@ -86,7 +98,7 @@ class _SharedConnection(asyncio.Protocol):
         # From now on the socket's bytes come here, not to redis-py's stream reader.
         self._transport.set_protocol(self)
 
-    def call(self, packed: list[bytes], count: int) -> asyncio.Future[list[Any]]:
+    def call(self, packed: Sequence[bytes], count: int) -> asyncio.Future[list[Any]]:
         future = self._loop.create_future()
         if not self.open:  # lost between opening and this call
             future.set_exception(ConnectionError("Connection closed by server."))
@@ -172,7 +184,7 @@ class _Multiplexer:
     def __init__(self, pool: ConnectionPool, timeout: float | None):
         self._pool = pool
         # Never connected: encodes commands exactly as redis-py does, with the pool's settings.
-        self._packer: AbstractConnection = pool.make_connection()  # type: ignore[no-untyped-call]
+        self._packer = CommandPacker(pool.make_connection())  # type: ignore[no-untyped-call]
         self._timeout = timeout
         self._shared: _SharedConnection | None = None
         self._opening: asyncio.Task[_SharedConnection] | None = None
@@ -181,8 +193,8 @@ class _Multiplexer:
         shared = self._shared
         if shared is None or not shared.open:
             shared = await self._open()
-        packed = self._packer.pack_commands(commands)
-        return await shared.call(packed, len(commands))
+        pack = self._packer.pack
+        return await shared.call([pack(args) for args in commands], len(commands))
 
     async def _open(self) -> _SharedConnection:
         # One connect for all callers that arrive meanwhile; each of them sees its outcome. A
@@ -208,8 +220,9 @@ class _Multiplexer:
             self._shared = None
 
 
-async def _result(reply: Any, command: Command, options: Mapping[str, Any], callbacks: Any) -> Any:
-    """A reply as redis-py's parse_response returns it (errors returned, not raised)."""
+def _result(reply: Any, command: Command, options: Mapping[str, Any], callbacks: Any) -> Any:
+    """A reply as redis-py's parse_response returns it (errors returned, not raised), or, if
+    the command's callback is a coroutine function, what its caller must await for it."""
     if isinstance(reply, ResponseError):
         return options.get(EMPTY_RESPONSE, reply)
     callback = callbacks.get(command[0])
@@ -217,8 +230,7 @@ async def _result(reply: Any, command: Command, options: Mapping[str, Any], call
         return reply
     if options:
         options = {k: v for k, v in options.items() if k not in _PARSER_OPTIONS}
-    result = callback(reply, **options)
-    return await result if inspect.isawaitable(result) else result
+    return callback(reply, **options)
 
 
 class PipeliningRedis(Redis):
@@ -231,10 +243,12 @@ class PipeliningRedis(Redis):
         self._multiplexer = _Multiplexer(connection_pool, timeout)
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
-        if not _shares_connection((args,)):
+        if not _shares_connection(args[0]):
             return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         (reply,) = await self._multiplexer.call((args,))
-        result = await _result(reply, args, options, self.response_callbacks)
+        result = _result(reply, args, options, self.response_callbacks)
+        if result is not reply and inspect.isawaitable(result):
+            result = await result
         if isinstance(result, ResponseError):
             raise result
         return result
@@ -260,7 +274,7 @@ class _Pipeline(Pipeline):
         commands = [args for args, _ in stack]
         if self.is_transaction or self.explicit_transaction or self.watching or self.scripts:
             return await super().execute(raise_on_error)
-        if not _shares_connection(commands):
+        if not all(_shares_connection(args[0]) for args in commands):
             return await super().execute(raise_on_error)
         if not stack:
             return []
@@ -268,10 +282,12 @@ class _Pipeline(Pipeline):
             replies = await self._multiplexer.call(commands)
         finally:
             await self.reset()  # type: ignore[no-untyped-call]
-        results = [
-            await _result(reply, args, options, self.response_callbacks)
-            for reply, (args, options) in zip(replies, stack, strict=True)
-        ]
+        results = []
+        for reply, (args, options) in zip(replies, stack, strict=True):
+            result = _result(reply, args, options, self.response_callbacks)
+            if result is not reply and inspect.isawaitable(result):
+                result = await result
+            results.append(result)
         if raise_on_error:
             self.raise_first_error(stack, results)
         return results

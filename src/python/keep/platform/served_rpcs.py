@@ -19,12 +19,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import grpc
+from opentelemetry import context as context_api
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.propagators.textmap import TextMapPropagator
+from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
-from keep.platform.metrics import RPC_IN_FLIGHT, observe_rpc, status_of
+from keep.platform.metrics import RPC_IN_FLIGHT, RpcMetrics, status_of
 
-_tracer = trace.get_tracer("keep.platform.grpc_server")
+TRACER_NAME = "keep.platform.grpc_server"
 
 Context = grpc.aio.ServicerContext[Any, Any]
 Behavior = Callable[[Any, Context], Awaitable[Any]]
@@ -41,41 +43,75 @@ _SERVER_ERRORS = frozenset(
         grpc.StatusCode.DATA_LOSS,
     }
 )
+_NO_METADATA: dict[str, str] = {}
 
 
-def _observed(method: str, behavior: Behavior) -> Behavior:
+class _Propagation:
+    """The caller's context from the call's metadata, as `propagate.extract` gives it. Most
+    calls carry none of the propagator's keys (`traceparent`, `tracestate`, `baggage`), and
+    then the metadata need not be copied into a dict and parsed: the answer is what the
+    propagator extracts from nothing."""
+
+    def __init__(self) -> None:
+        self._propagator: TextMapPropagator | None = None
+        self._fields: frozenset[str] = frozenset()
+
+    def caller(self, metadata: Any) -> context_api.Context:
+        propagator = propagate.get_global_textmap()  # may be replaced at any time
+        if propagator is not self._propagator:
+            self._fields = frozenset(propagator.fields)
+            self._propagator = propagator
+        fields = self._fields
+        if any(key in fields for key, _ in metadata or ()):
+            return propagator.extract(dict(metadata))
+        return propagator.extract(_NO_METADATA)
+
+
+def _observed(
+    method: str, behavior: Behavior, tracer: trace.Tracer, propagation: _Propagation
+) -> Behavior:
     service, _, name = method.lstrip("/").partition("/")
     attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
+    metrics = RpcMetrics(method)
 
     async def observed(request: Any, context: Context) -> Any:
         started = time.perf_counter()
-        caller = propagate.extract(dict(context.invocation_metadata() or ()))
-        with _tracer.start_as_current_span(
+        # What tracer.start_as_current_span does, without its two generator-based context
+        # managers per call: the span becomes current (log lines get its ids, outgoing calls
+        # its traceparent) until the call ends.
+        span = tracer.start_span(
             method,
-            context=caller,
+            context=propagation.caller(context.invocation_metadata()),
             kind=SpanKind.SERVER,
             attributes=attributes,
             record_exception=False,
             set_status_on_exception=False,
-        ) as span:
-            code = grpc.StatusCode.UNKNOWN
+        )
+        token = context_api.attach(trace.set_span_in_context(span))
+        code = grpc.StatusCode.UNKNOWN
+        try:
+            RPC_IN_FLIGHT.inc()
             try:
-                with RPC_IN_FLIGHT.track_inprogress():
-                    response = await behavior(request, context)
-                code = status_of(context)
-                return response
-            except BaseException as e:
-                # abort() raises after setting the code; anything else is a server error.
-                aborted = status_of(context)
-                code = grpc.StatusCode.UNKNOWN if aborted is grpc.StatusCode.OK else aborted
-                if type(e) is not Exception and code is grpc.StatusCode.UNKNOWN:
-                    span.record_exception(e)
-                raise
+                response = await behavior(request, context)
             finally:
+                RPC_IN_FLIGHT.dec()
+            code = status_of(context)
+            return response
+        except BaseException as e:
+            # abort() raises after setting the code; anything else is a server error.
+            aborted = status_of(context)
+            code = grpc.StatusCode.UNKNOWN if aborted is grpc.StatusCode.OK else aborted
+            if type(e) is not Exception and code is grpc.StatusCode.UNKNOWN:
+                span.record_exception(e)
+            raise
+        finally:
+            if span.is_recording():  # unsampled spans drop attributes anyway
                 span.set_attribute("rpc.grpc.status_code", code.value[0])
                 if code in _SERVER_ERRORS:
                     span.set_status(Status(StatusCode.ERROR, f"{code}:{context.details()}"))
-                observe_rpc(method, code, started)
+            metrics.observe(code, started)
+            context_api.detach(token)
+            span.end()
 
     return observed
 
@@ -83,7 +119,10 @@ def _observed(method: str, behavior: Behavior) -> Behavior:
 class ServedRpcs(grpc.aio.ServerInterceptor):  # type: ignore[misc,type-arg]
     """Traces, counts and times every unary-unary RPC of a known method."""
 
-    def __init__(self) -> None:
+    def __init__(self, tracer_provider: TracerProvider | None = None) -> None:
+        # The global provider's unless given (tests); a proxy until the global one is set.
+        self._tracer = trace.get_tracer(TRACER_NAME, tracer_provider=tracer_provider)
+        self._propagation = _Propagation()
         # method -> (the service's handler, the same handler observed); bounded by the
         # registered methods: unknown methods have no handler and are passed through.
         self._handlers: dict[str, tuple[Any, grpc.RpcMethodHandler[Any, Any]]] = {}
@@ -104,7 +143,7 @@ class ServedRpcs(grpc.aio.ServerInterceptor):  # type: ignore[misc,type-arg]
             # The stubs describe sync handlers; on an aio server the behavior is a coroutine.
             behavior = cast(Behavior, handler.unary_unary)
             observed = grpc.unary_unary_rpc_method_handler(
-                _observed(method, behavior),
+                _observed(method, behavior, self._tracer, self._propagation),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )

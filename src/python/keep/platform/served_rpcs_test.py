@@ -11,12 +11,13 @@ import pytest
 import pytest_asyncio
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import REGISTRY
 
 from keep.platform.served_rpcs import ServedRpcs
-from keep.platform.tracing import configure_tracing
+from keep.platform.tracing import configure_tracing, sampler_for
 
 EXPORTER = InMemorySpanExporter()
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -123,3 +124,60 @@ async def test_failed_calls_are_counted_and_server_errors_mark_the_span(
     assert span.status.status_code is (StatusCode.ERROR if server_error else StatusCode.UNSET)
     assert bool(span.events) is (name == "Crash")  # an unexpected exception is recorded
     assert _count("keep_grpc_server_errors_total", method=method, code=code.name) == before + 1
+
+
+async def _trace_and_recording(request: bytes, context: Context) -> bytes:
+    span = trace.get_current_span()
+    return f"{span.get_span_context().trace_id:032x} {span.is_recording()}".encode()
+
+
+@pytest_asyncio.fixture
+async def unexported() -> AsyncIterator[tuple[grpc.aio.Channel, InMemorySpanExporter]]:
+    """A server traced as services trace without an exporter (sampler_for(None)); the
+    exporter here only shows which spans would have been recorded."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=sampler_for(None))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    server = grpc.aio.server(interceptors=[ServedRpcs(provider)])
+    handlers = {"Trace": grpc.unary_unary_rpc_method_handler(_trace_and_recording)}
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Served", handlers)])
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield channel, exporter
+    await server.stop(None)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "continues", "recorded"),
+    [
+        ((), False, False),  # a new trace nobody sampled: ids only
+        ((("traceparent", f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-00"),), True, False),
+        (TRACEPARENT, True, True),  # the caller sampled it: recorded as before
+        ((("baggage", "k=v"), ("user-agent", "test")), False, False),  # no traceparent
+    ],
+)
+async def test_without_an_exporter_every_call_has_trace_ids_and_only_sampled_ones_are_recorded(
+    unexported: tuple[grpc.aio.Channel, InMemorySpanExporter],
+    metadata: tuple[tuple[str, str], ...],
+    continues: bool,
+    recorded: bool,
+) -> None:
+    channel, exporter = unexported
+    method = "/test.Served/Trace"
+    before = _count("keep_grpc_server_requests_total", method=method, code="OK")
+    trace_ids = set()
+    for _ in range(2):
+        answer = await channel.unary_unary(method, None, None)(b"", metadata=metadata, timeout=5)
+        trace_id, recording = answer.decode().split()
+        assert int(trace_id, 16) != 0  # log lines and downstream calls get this trace id
+        assert (trace_id == CALLER_TRACE_ID) is continues
+        assert recording == str(recorded)
+        trace_ids.add(trace_id)
+    assert len(trace_ids) == (1 if continues else 2)  # a new trace per call otherwise
+    spans = exporter.get_finished_spans()
+    assert len(spans) == (2 if recorded else 0)
+    if recorded:
+        assert {format(s.context.trace_id, "032x") for s in spans} == {CALLER_TRACE_ID}
+        assert dict(spans[0].attributes or {})["rpc.grpc.status_code"] == 0
+    assert _count("keep_grpc_server_requests_total", method=method, code="OK") == before + 2
