@@ -24,7 +24,8 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
-from keep.platform.metrics import RPC_IN_FLIGHT, RpcMetrics, status_of
+from keep.platform.metrics import IN_FLIGHT, RpcMetrics, status_of
+from keep.platform.tracing import SpanStarter
 
 TRACER_NAME = "keep.platform.grpc_server"
 
@@ -62,13 +63,14 @@ class _Propagation:
             self._fields = frozenset(propagator.fields)
             self._propagator = propagator
         fields = self._fields
-        if any(key in fields for key, _ in metadata or ()):
-            return propagator.extract(dict(metadata))
+        for key, _ in metadata or ():
+            if key in fields:
+                return propagator.extract(dict(metadata))
         return propagator.extract(_NO_METADATA)
 
 
 def _observed(
-    method: str, behavior: Behavior, tracer: trace.Tracer, propagation: _Propagation
+    method: str, behavior: Behavior, spans: SpanStarter, propagation: _Propagation
 ) -> Behavior:
     service, _, name = method.lstrip("/").partition("/")
     attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
@@ -79,22 +81,16 @@ def _observed(
         # What tracer.start_as_current_span does, without its two generator-based context
         # managers per call: the span becomes current (log lines get its ids, outgoing calls
         # its traceparent) until the call ends.
-        span = tracer.start_span(
-            method,
-            context=propagation.caller(context.invocation_metadata()),
-            kind=SpanKind.SERVER,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        )
+        caller = propagation.caller(context.invocation_metadata())
+        span = spans.start(method, caller, SpanKind.SERVER, attributes)
         token = context_api.attach(trace.set_span_in_context(span))
         code = grpc.StatusCode.UNKNOWN
         try:
-            RPC_IN_FLIGHT.inc()
+            IN_FLIGHT.count += 1
             try:
                 response = await behavior(request, context)
             finally:
-                RPC_IN_FLIGHT.dec()
+                IN_FLIGHT.count -= 1
             code = status_of(context)
             return response
         except BaseException as e:
@@ -121,7 +117,7 @@ class ServedRpcs(grpc.aio.ServerInterceptor):  # type: ignore[misc,type-arg]
 
     def __init__(self, tracer_provider: TracerProvider | None = None) -> None:
         # The global provider's unless given (tests); a proxy until the global one is set.
-        self._tracer = trace.get_tracer(TRACER_NAME, tracer_provider=tracer_provider)
+        self._spans = SpanStarter(trace.get_tracer(TRACER_NAME, tracer_provider=tracer_provider))
         self._propagation = _Propagation()
         # method -> (the service's handler, the same handler observed); bounded by the
         # registered methods: unknown methods have no handler and are passed through.
@@ -143,7 +139,7 @@ class ServedRpcs(grpc.aio.ServerInterceptor):  # type: ignore[misc,type-arg]
             # The stubs describe sync handlers; on an aio server the behavior is a coroutine.
             behavior = cast(Behavior, handler.unary_unary)
             observed = grpc.unary_unary_rpc_method_handler(
-                _observed(method, behavior, self._tracer, self._propagation),
+                _observed(method, behavior, self._spans, self._propagation),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )

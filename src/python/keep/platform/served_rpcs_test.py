@@ -44,6 +44,10 @@ async def _crash(request: bytes, context: Context) -> bytes:
     raise RuntimeError("bug")
 
 
+async def _in_flight(request: bytes, context: Context) -> bytes:
+    return str(REGISTRY.get_sample_value("keep_grpc_server_in_flight_requests")).encode()
+
+
 @pytest.fixture(scope="module", autouse=True)
 def tracer_provider() -> TracerProvider:
     return configure_tracing("keep-tests", EXPORTER)  # every trace recorded
@@ -55,7 +59,8 @@ async def channel() -> AsyncIterator[grpc.aio.Channel]:
     handlers = {
         name: grpc.unary_unary_rpc_method_handler(behavior)
         for name, behavior in [("Span", _current_span_id), ("NotFound", _not_found),
-                               ("Unavailable", _unavailable), ("Crash", _crash)]
+                               ("Unavailable", _unavailable), ("Crash", _crash),
+                               ("InFlight", _in_flight)]
     }  # fmt: skip
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Served", handlers)])
     port = server.add_insecure_port("127.0.0.1:0")
@@ -97,6 +102,19 @@ async def test_a_call_runs_in_a_server_span_continuing_the_callers_trace(
         assert span.status.status_code is StatusCode.UNSET
     assert _count("keep_grpc_server_requests_total", method=method, code="OK") == before + 2
     assert _count("keep_grpc_server_latency_seconds_count", method=method) == latency_before + 2
+
+
+async def test_the_in_flight_gauge_counts_calls_being_handled(
+    channel: grpc.aio.Channel, tracer_provider: TracerProvider
+) -> None:
+    inside = await channel.unary_unary("/test.Served/InFlight", None, None)(b"", timeout=5)
+    assert float(inside) == 1.0
+    assert REGISTRY.get_sample_value("keep_grpc_server_in_flight_requests") == 0.0
+    with pytest.raises(grpc.aio.AioRpcError):
+        await channel.unary_unary("/test.Served/Crash", None, None)(b"", timeout=5)
+    assert REGISTRY.get_sample_value("keep_grpc_server_in_flight_requests") == 0.0
+    tracer_provider.force_flush()
+    EXPORTER.clear()  # the two calls' spans, not the next test's
 
 
 @pytest.mark.parametrize(
