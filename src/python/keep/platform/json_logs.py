@@ -19,6 +19,7 @@ import datetime
 import enum
 import json
 import logging
+import math
 import traceback
 from types import TracebackType
 from typing import Any
@@ -64,17 +65,19 @@ def jsonable(value: Any) -> Any:
 # of these lines (tests, `jsonPayload` queries) has seen so far.
 _ENCODER = json.JSONEncoder(default=jsonable)
 _make_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_string = json.encoder.encode_basestring_ascii  # a str as a JSON string, in C
 
 
-def _encode(line: dict[str, Any]) -> str:
+def _encode(value: Any) -> str:
+    """`json.dumps(value, default=jsonable)`."""
     # JSONEncoder.encode builds this same C encoder per call after some Python set-up; calling
     # it directly saves that. A fresh `markers` dict per call keeps its circular-value check.
     if _make_c_encoder is None:
-        return _ENCODER.encode(line)
+        return _ENCODER.encode(value)
     c_encoder = _make_c_encoder(
         {},
         jsonable,
-        json.encoder.encode_basestring_ascii,
+        _string,
         None,
         _ENCODER.key_separator,
         _ENCODER.item_separator,
@@ -82,7 +85,7 @@ def _encode(line: dict[str, Any]) -> str:
         False,
         True,
     )
-    return "".join(c_encoder(line, 0))
+    return "".join(c_encoder(value, 0))
 
 
 class IsoTime:
@@ -104,7 +107,21 @@ class IsoTime:
         if second != cached_second:
             prefix = datetime.datetime.fromtimestamp(second, _UTC).isoformat()[:-6]
             self._second = (second, prefix)
-        return f"{prefix}.{micros:06d}+00:00" if micros else f"{prefix}+00:00"
+        return "%s.%06d+00:00" % (prefix, micros) if micros else prefix + "+00:00"
+
+
+def _value(value: Any) -> str:
+    """`_encode(value)`, without building an encoder for the usual str, int and float."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is int or (kind is float and math.isfinite(value)):
+        return repr(value)  # what json's encoder writes for an exact int or finite float
+    return _encode(value)
+
+
+# Extras under these names replace the field in place (as a dict would): the slow path.
+_FIELDS = frozenset({"severity", "logger", "message", "service", "time"})
 
 
 class JsonLines(logging.Formatter):
@@ -113,9 +130,43 @@ class JsonLines(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
         self._service = service
+        self._service_field = ', "service": ' + _string(service)
         self._time = IsoTime()
 
     def format(self, record: logging.LogRecord) -> str:
+        # The usual record (a message, maybe extras and trace ids) is written piece by piece,
+        # each string escaped by json's C function: no dict, no encoder object. Anything else
+        # goes through a dict and json's C encoder, as the library's formatter did.
+        if (
+            isinstance(record.msg, dict)
+            or record.exc_info
+            or record.exc_text
+            or record.stack_info
+            or not isinstance(record.levelname, str)
+            or not isinstance(record.name, str)
+        ):
+            return self._format_as_dict(record)
+        record.message = record.getMessage()
+        parts = [
+            '{"severity": ',
+            _string(record.levelname),
+            ', "logger": ',
+            _string(record.name),
+            ', "message": ',
+            _string(record.message),
+            self._service_field,
+        ]
+        for key, value in record.__dict__.items():
+            if key in _RECORD_ATTRIBUTES:
+                continue
+            if not isinstance(key, str) or key in _FIELDS:
+                return self._format_as_dict(record)
+            if key[:1] != "_":
+                parts += (", ", _string(key), ": ", _value(value))
+        parts.append(', "time": "' + self._time(record.created) + '"}')
+        return "".join(parts)
+
+    def _format_as_dict(self, record: logging.LogRecord) -> str:
         # A dict logged as the message (`log.info({...})`) becomes fields, with an empty message.
         fields: dict[str, Any] | None = None
         if isinstance(record.msg, dict):
@@ -134,7 +185,7 @@ class JsonLines(logging.Formatter):
         if fields:
             line.update(fields)
         for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
+            if key not in _RECORD_ATTRIBUTES and not (isinstance(key, str) and key[:1] == "_"):
                 line[key] = value
         line["time"] = self._time(record.created)
         return _encode(line)

@@ -152,6 +152,9 @@ SHAPES: dict[str, Callable[[], logging.LogRecord]] = {
     "1970": lambda: record("early", created=86400.25),
     "non-ASCII": lambda: record("ünïcödé ✓ \U0001f600", extra={"secret_id": "…"}),
     "custom level": lambda: record("custom", level=25),
+    "extra with a non-str key": lambda: record(
+        "odd key", extra={1: "one", "after": 0.5}  # type: ignore[dict-item]
+    ),
 }
 
 _HEAD = '{"severity": "INFO", "logger": "keep.datastorage.service", "message": '
@@ -200,6 +203,8 @@ GOLDEN = {
     f'"service": "datastorage", "secret_id": "\\u2026", {_TIME}',
     "custom level": '{"severity": "Level 25", "logger": "keep.datastorage.service", '
     f'"message": "custom", "service": "datastorage", {_TIME}',
+    "extra with a non-str key": _HEAD
+    + f'"odd key", "service": "datastorage", "1": "one", "after": 0.5, {_TIME}',
 }
 
 

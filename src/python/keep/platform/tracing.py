@@ -126,6 +126,6 @@ class TraceIds(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         context = trace.get_current_span().get_span_context()
         if context.is_valid:
-            record.trace_id = format(context.trace_id, "032x")
-            record.span_id = format(context.span_id, "016x")
+            record.trace_id = f"{context.trace_id:032x}"  # an f-string: less work than format()
+            record.span_id = f"{context.span_id:016x}"
         return True
