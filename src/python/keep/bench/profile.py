@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 # Part of the request path -> a pattern matched against a frame "function (file:line)".
 # Checked in this order, so the more specific parts come first.
 PARTS: dict[str, str] = {
-    "logging": r"\((logging/|platform/json_logs\.py)",
+    "logging": r"\((logging/|platform/(json_)?logs\.py)",
     # OpenTelemetry's packages as py-spy names them (trace/__init__.py), its gRPC interceptors.
     "tracing (opentelemetry)": (
         r"\(((trace|context|propagators|sdk|attributes)/|grpc/_aio_client|grpc/_aio_server"
