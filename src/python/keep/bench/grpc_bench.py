@@ -34,7 +34,8 @@ from keep.bench import echo
 from keep.bench.echo import Server
 from keep.bench.stats import Results, cpu_seconds, cpu_seconds_each, load_average
 from keep.datastorage import crypto
-from keep.datastorage.store import TOKEN_BYTES, Claimed, LockoutPolicy, SecretStore
+from keep.datastorage.outcomes import Claimed
+from keep.datastorage.store import TOKEN_BYTES, LockoutPolicy, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.devstack.stack import Stack

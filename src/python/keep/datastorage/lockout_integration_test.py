@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 
 import grpc
-import pytest
 
 from keep.datastorage.clients import client_key
 from keep.platform.server import RunningServer
-from keep.testing.datastorage import MARKER, Client, Code, code_of, start_datastorage, trailers
-from keep.testing.redis_container import RunningRedis, redis_container
+from keep.testing.datastorage import MARKER, Client, Code, code_of, trailers
+from keep.testing.datastorage_fixtures import datastorage_fixture, redis_container_fixture
+from keep.testing.redis_container import RunningRedis
 
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RunningRedis]:
-    with redis_container() as running:
-        yield running
-
-
-@pytest.fixture
-async def server(redis_server: RunningRedis) -> AsyncIterator[RunningServer]:
-    running = await start_datastorage(redis_server)
-    yield running
-    await running.stop()
+redis_server = redis_container_fixture()
+server = datastorage_fixture()
 
 
 async def test_parallel_wrong_guesses_lock_only_the_guesser(

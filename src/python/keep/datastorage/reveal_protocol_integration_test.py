@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -16,23 +16,15 @@ from keep.datastorage.clients import client_key
 from keep.datastorage.store import LockoutPolicy, SecretStore
 from keep.platform.redis import connect
 from keep.platform.server import RunningServer
-from keep.testing.datastorage import MARKER, Client, Code, code_of, start_datastorage
-from keep.testing.redis_container import RunningRedis, redis_container
+from keep.testing.datastorage import MARKER, Client, Code, code_of
+from keep.testing.datastorage_fixtures import datastorage_fixture, redis_container_fixture
+from keep.testing.redis_container import RunningRedis
 
 READER, GUESSER = "198.51.100.1", "192.0.2.66"
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RunningRedis]:
-    with redis_container() as running:
-        yield running
-
-
-@pytest.fixture
-async def server(redis_server: RunningRedis) -> AsyncIterator[RunningServer]:
-    running = await start_datastorage(redis_server)
-    yield running
-    await running.stop()
+redis_server = redis_container_fixture()
+server = datastorage_fixture()
 
 
 @contextmanager

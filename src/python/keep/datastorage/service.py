@@ -17,16 +17,15 @@ from prometheus_client import Counter
 from keep.datastorage import crypto
 from keep.datastorage.clients import CLIENT_ADDRESS_METADATA, client_key, peer_address
 from keep.datastorage.expiry_ledger import ExpiryLedger
-from keep.datastorage.store import (
-    TOKEN_BYTES,
+from keep.datastorage.outcomes import (
     Claimed,
     Failure,
     FailureOutcome,
-    SecretStore,
     StoredSecret,
     StoreFull,
     StoreUnavailable,
 )
+from keep.datastorage.store import TOKEN_BYTES, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.platform.logs import redact_id

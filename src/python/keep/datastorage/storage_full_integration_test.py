@@ -5,30 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
 
 import grpc
-import pytest
 
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.platform.server import RunningServer
-from keep.testing.datastorage import Client, Code, code_of, start_datastorage, trailers
-from keep.testing.redis_container import RunningRedis, redis_container
+from keep.testing.datastorage import Client, Code, code_of, trailers
+from keep.testing.datastorage_fixtures import datastorage_fixture, redis_container_fixture
 
 PAYLOAD_BYTES = 64 * 1024
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RunningRedis]:
-    with redis_container("--maxmemory", "4mb", "--maxmemory-policy", "noeviction") as running:
-        yield running
-
-
-@pytest.fixture
-async def server(redis_server: RunningRedis) -> AsyncIterator[RunningServer]:
-    running = await start_datastorage(redis_server, tombstone_seconds=1)
-    yield running
-    await running.stop()
+redis_server = redis_container_fixture("--maxmemory", "4mb", "--maxmemory-policy", "noeviction")
+server = datastorage_fixture(tombstone_seconds=1)
 
 
 async def test_full_storage_refuses_creates_clearly_and_reveals_keep_working(

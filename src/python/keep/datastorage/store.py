@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, TypeVar
 
 from redis import exceptions as redis_errors
@@ -19,6 +18,16 @@ from redis.commands.core import AsyncScript
 
 from keep.datastorage import scripts
 from keep.datastorage.crypto import MalformedRecord, SealedRecord
+from keep.datastorage.outcomes import (
+    Claimed,
+    Failure,
+    FailureOutcome,
+    NotReplicated,
+    StoredSecret,
+    StoreFull,
+    StoreUnavailable,
+    TooLate,
+)
 from keep.platform.redis import UNAVAILABLE_ERRORS as _UNAVAILABLE
 from keep.platform.redis import load_scripts, ping
 
@@ -30,39 +39,6 @@ ATTEMPTS = 3
 # deadline is on this host's clock, Redis compares with its own: this is the clock skew
 # tolerated (NTP keeps GCP hosts within milliseconds); beyond it reveals fail closed.
 LATE_REVEAL_GRACE_MS = 1000
-
-
-class StoreUnavailable(Exception):
-    """Redis did not answer in time, even after repeating the call; the outcome is unknown."""
-
-
-class NotReplicated(StoreUnavailable):
-    """The write happened on the primary, but fewer replicas than required confirmed it in
-    time (WAIT): failing closed, the caller is not told it succeeded."""
-
-
-class TooLate(StoreUnavailable):
-    """Redis ran a reveal only after its caller's deadline (it was frozen, or the call sat in a
-    queue), so the reveal did nothing: a payload claimed then would reach nobody."""
-
-
-class StoreFull(Exception):
-    """Redis refused a write: maxmemory reached under `noeviction`. Nothing was changed."""
-
-
-class FailureOutcome(Enum):
-    COUNTED = "counted"
-    LOCKED_NOW = "locked_now"
-    LOCKED = "locked"
-    GONE = "gone"
-    # Redis is full: the guess was refused uncounted (nothing written).
-    UNCOUNTED = "uncounted"
-
-
-@dataclass(frozen=True)
-class Failure:
-    outcome: FailureOutcome
-    locked_for_seconds: float
 
 
 @dataclass(frozen=True)
@@ -81,24 +57,6 @@ class Replication:
 
     replicas: int = 0
     timeout_ms: int = 100
-
-
-@dataclass(frozen=True)
-class StoredSecret:
-    raw: bytes
-    record: SealedRecord
-    # Seconds the asking client is still locked out of this secret.
-    locked_for_seconds: float
-    # Set when the secret was already claimed: the token of the call that claimed it.
-    claimed_by: bytes | None = None
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """This call holds the secret: it won the claim, or repeats the call that won."""
-
-    record: SealedRecord
-    repeated: bool
 
 
 @dataclass(frozen=True)
