@@ -14,7 +14,7 @@ from keep.gateway.tracing import trace_requests
 def create_app(settings: Settings) -> web.Application:
     # Handlers read bodies themselves with their own caps; this is only the backstop.
     app = web.Application(
-        middlewares=[trace_requests, observe, errors],
+        middlewares=[trace_requests(), observe, errors],
         client_max_size=6 * settings.max_payload_bytes + 8192,
     )
     app[SETTINGS] = settings

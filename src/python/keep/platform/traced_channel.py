@@ -7,6 +7,12 @@ through an intercepted-call object and an extra task. Under `bench:http` that ma
 about a quarter of the gateway's CPU per request (0.86-0.90 -> 0.59-0.66 ms with it removed).
 Spans are named and attributed as the instrumentation names them (`/package.Service/Method`,
 `rpc.*`), so traces look the same. Only unary-unary calls are traced: Keep makes no others.
+
+A call made inside a span that is not recorded (its trace was not sampled) gets no span of its
+own: it could not be recorded either (a child of an unsampled span is unsampled), so the
+caller's context is sent as it is, and the callee's span continues the same trace. That skips
+making, sampling, activating and ending a span nobody reads (about 6 % of the gateway's CPU per
+request under `bench:http`). Calls outside any span still start a trace of their own.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.textmap import Setter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-_tracer = trace.get_tracer("keep.platform.grpc_client")
+TRACER_NAME = "keep.platform.grpc_client"
 
 Metadata = list[tuple[str, str]]
 
@@ -35,24 +41,32 @@ _APPEND = _Append()
 class _TracedUnaryUnary:
     """A stub's unary-unary multi-callable, traced. Awaiting the call gives the response."""
 
-    def __init__(self, method: str, call: Any, metadata: tuple[tuple[str, str], ...]):
+    def __init__(
+        self, method: str, call: Any, metadata: tuple[tuple[str, str], ...], tracer: trace.Tracer
+    ):
         self._method = method
         service, _, name = method.lstrip("/").partition("/")
         self._attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
         self._call = call
         self._metadata = metadata
+        self._tracer = tracer
 
     async def __call__(
         self, request: Any, *, metadata: Sequence[tuple[str, str]] | None = None, **kwargs: Any
     ) -> Any:
-        with _tracer.start_as_current_span(
+        current = trace.get_current_span()
+        if current.get_span_context().is_valid and not current.is_recording():
+            sent: Metadata = [*(metadata or ()), *self._metadata]
+            propagate.inject(sent, setter=_APPEND)  # the caller's (unsampled) context
+            return await self._call(request, metadata=sent, **kwargs)
+        with self._tracer.start_as_current_span(
             self._method,
             kind=SpanKind.CLIENT,
             attributes=self._attributes,
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
-            sent: Metadata = [*(metadata or ()), *self._metadata]
+            sent = [*(metadata or ()), *self._metadata]
             propagate.inject(sent, setter=_APPEND)
             try:
                 response = await self._call(request, metadata=sent, **kwargs)
@@ -71,10 +85,13 @@ class TracedChannel(grpc.aio.Channel):
     def __init__(self, channel: grpc.aio.Channel, metadata: Sequence[tuple[str, str]] = ()):
         self._channel = channel
         self._metadata = tuple(metadata)
+        # Taken now, not at import: once tracing is configured this is the SDK's tracer itself,
+        # not the proxy that wraps every span in one more context manager.
+        self._tracer = trace.get_tracer(TRACER_NAME)
 
     def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return _TracedUnaryUnary(
-            method, self._channel.unary_unary(method, *args, **kwargs), self._metadata
+            method, self._channel.unary_unary(method, *args, **kwargs), self._metadata, self._tracer
         )
 
     def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> Any:

@@ -12,7 +12,7 @@ import pytest_asyncio
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode
 
 from keep.platform.traced_channel import TracedChannel
 from keep.platform.tracing import configure_tracing
@@ -85,3 +85,29 @@ async def test_a_failed_call_marks_its_span_and_raises(
     span = _client_span(tracer_provider)
     assert span.status.status_code is StatusCode.ERROR
     assert (span.attributes or {})["rpc.grpc.status_code"] == grpc.StatusCode.NOT_FOUND.value[0]
+
+
+async def test_inside_an_unsampled_trace_a_call_sends_the_callers_context_without_a_span(
+    channel: TracedChannel, tracer_provider: TracerProvider
+) -> None:
+    unsampled = NonRecordingSpan(
+        SpanContext(0x4BF92F3577B34DA6A3CE929D0E0E4736, 0x00F067AA0BA902B7, is_remote=True)
+    )
+    call = channel.unary_unary("/test.Echo/Metadata")
+    request_span = trace.get_tracer("test").start_as_current_span(
+        "request", context=trace.set_span_in_context(unsampled)
+    )
+    with request_span as parent:
+        assert parent.get_span_context().is_valid and not parent.is_recording()
+        received = json.loads(await call(b""))
+    tracer_provider.force_flush()
+    assert not EXPORTER.get_finished_spans()  # nothing could have been recorded
+    ids = parent.get_span_context()
+    expected = f"00-{ids.trace_id:032x}-{ids.span_id:016x}-00"
+    assert received["traceparent"] == expected
+    assert received["dapr-app-id"] == "datastorage"
+    # Outside any span a call still starts (and here records) a trace of its own.
+    received = json.loads(await call(b""))
+    span = _client_span(tracer_provider)
+    assert span.parent is None
+    assert received["traceparent"].split("-")[2] == f"{span.context.span_id:016x}"
