@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
 import redis
 from opentelemetry import trace
@@ -137,3 +139,51 @@ async def test_every_check_of_a_failed_call_fails_open() -> None:
 def _fail_opens() -> float:
     (metric,) = (m for m in REGISTRY.collect() if m.name == "keep_gateway_ratelimit_fail_open")
     return sum(s.value for s in metric.samples if s.name.endswith("_total"))
+
+
+async def test_checks_made_while_a_call_is_in_flight_go_out_together_after_it(
+    limiter: RateLimiter,
+) -> None:
+    before = _calls()
+    first = asyncio.create_task(limiter.check("reveal", "192.0.2.7"))
+    later = []
+    for _ in range(3):  # each in its own loop turn, all while the first call is in flight
+        await asyncio.sleep(0)
+        later.append(asyncio.create_task(limiter.check("reveal", "192.0.2.7")))
+    decisions = [await first, *(await asyncio.gather(*later))]
+    assert _calls() == before + 2
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+
+
+class _Hanging(grpc.GenericRpcHandler):  # type: ignore[type-arg]
+    """A ratelimit that never answers; it notes each call's time left."""
+
+    def __init__(self) -> None:
+        self.time_left: list[float] = []
+
+    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[Any, Any]:
+        async def hang(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
+            self.time_left.append(context.time_remaining() or 0.0)
+            await asyncio.sleep(30)
+            return b""
+
+        return grpc.unary_unary_rpc_method_handler(hang)
+
+
+async def test_a_check_waiting_behind_a_slow_call_keeps_its_own_deadline() -> None:
+    hanging = _Hanging()
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers([hanging])
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    limiter = RateLimiter(f"127.0.0.1:{port}", "keep", timeout=0.5)
+    try:
+        first = asyncio.create_task(limiter.check("reveal", "192.0.2.8"))
+        await asyncio.sleep(0.2)
+        second = await limiter.check("reveal", "192.0.2.8")  # waits for the first call
+        assert (await first).allowed and second.allowed  # both failed open
+    finally:
+        await limiter.close()
+        await server.stop(None)
+    # The second call was sent when the first gave up, with what was left of its own 0.5 s.
+    assert len(hanging.time_left) == 2 and hanging.time_left[1] < 0.4
