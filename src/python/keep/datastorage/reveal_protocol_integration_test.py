@@ -13,6 +13,7 @@ import pytest
 
 from keep.datastorage import crypto
 from keep.datastorage.clients import client_key
+from keep.datastorage.outcomes import Claimed, TooLate
 from keep.datastorage.store import LockoutPolicy, SecretStore
 from keep.platform.redis import connect
 from keep.platform.server import RunningServer
@@ -138,4 +139,28 @@ async def test_a_replica_without_verifiers_reveals_new_secrets(
     expires_at_ms = created.expires_at.seconds * 1000 + created.expires_at.nanos // 1_000_000
     left_ms = redis_server.client().pttl(verifier)
     assert 0 < left_ms <= expires_at_ms - time.time() * 1000 + 1000
+    await client.close()
+
+
+async def test_a_reveal_reaching_redis_after_its_deadline_does_nothing(
+    server: RunningServer, redis_server: RunningRedis
+) -> None:
+    """Redis compares the reveal's deadline with its own clock: a reveal that arrives late
+    (here: a deadline already past by more than the clock-skew grace) claims nothing and
+    counts nothing, so a frozen Redis cannot spend a secret on a caller that has gone."""
+    client = Client(server.port, READER)
+    created = await client.create()
+    store = SecretStore(connect(redis_server.url, 1.0), LockoutPolicy(5, 600, 1800), 1.0)
+    right = crypto.claim_verifier(created.id, created.password)
+    wrong = crypto.claim_verifier(created.id, "wrong")
+    try:
+        for verifier in (right, wrong):
+            with pytest.raises(TooLate):
+                await store.reveal(created.id, "c", verifier, secrets.token_bytes(16), -2.0)
+        assert redis_server.client().exists(f"keep:{{{created.id}}}:c:c:fails") == 0
+        in_time = await store.reveal(created.id, "c", right, secrets.token_bytes(16), 5.0)
+        assert isinstance(in_time, Claimed)
+    finally:
+        await store.close()
+    assert crypto.unseal(in_time.record, created.id, created.password) == MARKER + b"hello"
     await client.close()

@@ -24,6 +24,7 @@ from keep.datastorage.outcomes import (
     StoredSecret,
     StoreFull,
     StoreUnavailable,
+    TooLate,
 )
 from keep.datastorage.store import TOKEN_BYTES, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
@@ -273,6 +274,11 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
     ) -> T:
         try:
             return await operation
+        except TooLate:
+            # The caller is normally gone by then; one still waiting means clocks disagree.
+            log.warning("reveal reached Redis after its deadline; nothing was done (is Redis's "
+                        "clock more than LATE_REVEAL_GRACE_MS ahead of this host's?)")  # fmt: skip
+            await _abort(context, grpc.StatusCode.UNAVAILABLE, unavailable)
         except StoreUnavailable:
             await _abort(context, grpc.StatusCode.UNAVAILABLE, unavailable)
         except StoreFull:
