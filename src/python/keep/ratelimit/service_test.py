@@ -42,8 +42,12 @@ def redis_server() -> Iterator[RunningRedis]:
         yield server
 
 
-async def _serve(redis: RunningRedis | RunningCluster) -> tuple[RunningServer, RedisCounter]:
-    counter = RedisCounter.from_url(redis.url, timeout=0.3, cluster=redis.cluster)
+async def _serve(
+    redis: RunningRedis | RunningCluster, timeout: float = 5.0
+) -> tuple[RunningServer, RedisCounter]:
+    # 5 s by default: a shorter Redis timeout made the parallel-requests test fail (UNAVAILABLE)
+    # once while every core of the machine was busy. The Redis-down test passes its own.
+    counter = RedisCounter.from_url(redis.url, timeout=timeout, cluster=redis.cluster)
     servicer = RateLimitServicer(Limits([parse_limits(LIMITS)]), counter)
     service = GrpcService(
         name="ratelimit",
@@ -146,7 +150,7 @@ async def test_no_over_admission_under_parallel_requests(
 
 async def test_redis_down_means_unavailable_quickly_and_not_ready() -> None:
     with redis_container() as redis:
-        running, _ = await _serve(redis)
+        running, _ = await _serve(redis, timeout=0.3)
         try:
             assert await health_status(running.port) == health_pb2.HealthCheckResponse.SERVING
             redis.stop()
