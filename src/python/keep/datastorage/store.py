@@ -7,6 +7,7 @@ first run did instead of doing it again.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ ATTEMPTS = 3
 # deadline is on this host's clock, Redis compares with its own: this is the clock skew
 # tolerated (NTP keeps GCP hosts within milliseconds); beyond it reveals fail closed.
 LATE_REVEAL_GRACE_MS = 1000
+# A caller without a deadline counts as gone after this long. Not the store's own tries: with a
+# cluster, or a busy event loop, a command can reach Redis later than they suggest.
+LATE_REVEAL_WITHOUT_DEADLINE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,9 @@ class SecretStore:
         self._claim = redis.register_script(scripts.CLAIM)
         self._record_failure = redis.register_script(scripts.RECORD_FAILURE)
         self._scripts_loaded = False
+        # One load at a time: the first requests of a fresh replica arrive together, and
+        # concurrent SCRIPT LOADs break redis-py's cluster connections (AttributeError).
+        self._loading = asyncio.Lock()
 
     async def ping(self) -> bool:
         return await ping(self._redis, self._timeout_seconds)
@@ -103,11 +110,11 @@ class SecretStore:
         await self._redis.aclose()
 
     async def _load_scripts(self) -> None:
-        if not self._scripts_loaded:
-            await load_scripts(
-                self._redis, scripts.CREATE, scripts.REVEAL, scripts.CLAIM, scripts.RECORD_FAILURE
-            )
-            self._scripts_loaded = True
+        async with self._loading:
+            if not self._scripts_loaded:
+                await load_scripts(self._redis, scripts.CREATE, scripts.REVEAL, scripts.CLAIM,
+                                   scripts.RECORD_FAILURE)  # fmt: skip
+                self._scripts_loaded = True
 
     async def create(self, secret_id: str, record: SealedRecord, verifier: bytes) -> bool:
         """Stores a new record and its claim verifier (crypto.claim_verifier); False if the id
@@ -137,10 +144,9 @@ class SecretStore:
         policy = self._policy
         keys = _Keys.of(secret_id, client)
         key_list = [keys.secret, keys.tombstone, keys.failures, keys.lock, keys.verifier]
-        # Past this the store itself has given up (all attempts timed out).
-        waits = ATTEMPTS * self._timeout_seconds
+        waits: float = LATE_REVEAL_WITHOUT_DEADLINE_SECONDS
         if deadline_seconds is not None:
-            waits = min(waits, deadline_seconds)
+            waits = deadline_seconds
         not_after_ms = int((time.time() + waits) * 1000) + LATE_REVEAL_GRACE_MS
         args: list[bytes | int] = [verifier, token, policy.tombstone_seconds * 1000,
                                    policy.window_seconds * 1000, policy.lock_seconds * 1000,
