@@ -130,7 +130,7 @@ async def test_transactions_and_blocking_commands_keep_their_own_connection(
 async def test_a_late_reply_fails_its_callers_and_the_next_call_reconnects(
     redis_server: EmbeddedRedis,
 ) -> None:
-    client = connect(redis_server.url, SHORT_TIMEOUT, pipelined=True)
+    client: Any = connect(redis_server.url, SHORT_TIMEOUT, pipelined=True)
     await client.set("pipelining:late", "1")
     # DEBUG SLEEP holds Redis past the timeout: the sleeper and the GET behind it both fail.
     slow = client.execute_command("DEBUG", "SLEEP", SHORT_TIMEOUT * 2)
