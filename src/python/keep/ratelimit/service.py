@@ -10,7 +10,6 @@ them are over their limits; any other descriptor over its limit refuses it. A re
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import logging
 import math
@@ -164,28 +163,23 @@ class RateLimitServicer(rls_pb2_grpc.RateLimitServiceServicer):
         counts: dict[int, Count],
     ) -> Response:
         """Each group decided alone (keep.ratelimit.batch); `codes` is filled in place."""
-        if len(sizes) == 1:
-            decided = self._decide(matches, codes, counts)
-            response = Response(overall_code=decided.code, statuses=decided.statuses)
-            if self._headers is not None and decided.closest is not None:
-                response.response_headers_to_add.extend(self._header_values(*decided.closest))
-            return response
-        starts = list(itertools.accumulate(sizes, initial=0))
-        group_counts: list[dict[int, Count]] = [{} for _ in sizes]
-        for i, count in counts.items():
-            g = bisect.bisect_right(starts, i) - 1
-            group_counts[g][i - starts[g]] = count
         statuses: list[Response.DescriptorStatus] = []
         overall = _OK
-        for g, (start, end) in enumerate(itertools.pairwise(starts)):
+        closest: tuple[Response.DescriptorStatus, Count] | None = None
+        for start, end in itertools.pairwise(itertools.accumulate(sizes, initial=0)):
             group_codes = codes[start:end]
-            decided = self._decide(matches[start:end], group_codes, group_counts[g])
+            group_counts = {i - start: counts[i] for i in range(start, end) if i in counts}
+            decided = self._decide(matches[start:end], group_codes, group_counts)
             codes[start:end] = group_codes
             statuses.extend(decided.statuses)
             if decided.code == _OVER:
                 overall = _OVER
-        # No response headers: they describe one request's closest limit.
-        return Response(overall_code=overall, statuses=statuses)
+            closest = decided.closest
+        response = Response(overall_code=overall, statuses=statuses)
+        # Headers describe one request's closest limit: a batch (several groups) gets none.
+        if len(sizes) == 1 and self._headers is not None and closest is not None:
+            response.response_headers_to_add.extend(self._header_values(*closest))
+        return response
 
     def _decide(
         self, matches: list[MatchedLimit | None], codes: list[str], counts: dict[int, Count]
