@@ -58,9 +58,9 @@ class EchoService(pb_grpc.DataStorageServiceServicer):
         return pb.GetSecretStatusResponse(exists=False)
 
 
-async def serve(port: int) -> None:
+async def serve(port: int, servicer: pb_grpc.DataStorageServiceServicer) -> None:
     server = grpc.aio.server()
-    pb_grpc.add_DataStorageServiceServicer_to_server(EchoService(), server)
+    pb_grpc.add_DataStorageServiceServicer_to_server(servicer, server)
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     await server.wait_for_termination()
@@ -82,8 +82,15 @@ class Server:
 @contextmanager
 def running(timeout: float = 30.0) -> Iterator[Server]:
     """Starts the echo server in a child process."""
+    with running_module(__name__, [], timeout) as server:
+        yield server
+
+
+@contextmanager
+def running_module(module: str, args: list[str], timeout: float) -> Iterator[Server]:
+    """Starts `python -m module --port PORT *args`, a gRPC server, and waits until it answers."""
     port = free_port()
-    argv = [sys.executable, "-m", __name__, "--port", str(port)]
+    argv = [sys.executable, "-m", module, "--port", str(port), *args]
     process = spawn(argv, python_env({}), subprocess.DEVNULL)
     try:
         target = f"127.0.0.1:{port}"
@@ -96,7 +103,7 @@ def running(timeout: float = 30.0) -> Iterator[Server]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
-    asyncio.run(serve(parser.parse_args().port))
+    asyncio.run(serve(parser.parse_args().port, EchoService()))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Benchmark data-storage over gRPC against a bare grpc.aio echo server and raw redis-py.
+"""Benchmark data-storage over gRPC against a bare grpc.aio echo server, echo + one Redis round
+trip, and raw redis-py.
 
     ./pants run src/python/keep/bench:grpc -- --concurrency 64 --duration 10
 
@@ -11,7 +12,9 @@ redis-server).
 
 Absolute figures move between machines; the ratios printed at the end do not, because each
 baseline runs in the same process, against the same cores, in the same run: the same client
-against keep.bench.echo (the grpc.aio ceiling), and the same Redis commands through redis-py.
+against keep.bench.echo (the grpc.aio ceiling), against keep.bench.echo_redis (echo plus one
+Redis script call per RPC through data-storage's Redis client: the floor of any grpc.aio + Redis
+implementation of this API), and the same Redis commands through redis-py.
 """
 
 from __future__ import annotations
@@ -25,12 +28,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import grpc
 
-from keep.bench import echo
+from keep.bench import echo, echo_redis
 from keep.bench.echo import Server
 from keep.bench.stats import Results, cpu_seconds, cpu_seconds_each, load_average
 from keep.datastorage import crypto
@@ -41,6 +44,7 @@ from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.devstack.stack import Stack
 from keep.platform.redis import connect
 
+ECHO_REDIS = "echo + one Redis call"
 # One step sends two requests (create, then reveal); it gets the time it was due to start.
 Operation = Callable[[Results, float], Awaitable[None]]
 REQUESTS_PER_STEP = 2
@@ -158,28 +162,38 @@ async def bench_redis(redis_url: str, concurrency: int, duration: float, payload
 
 @dataclass
 class Measured:
-    echo: list[Results]  # one per round, alternating with `saturated`
+    echo: list[Results]  # one per round, alternating with `echo_redis` and `saturated`
+    echo_redis: list[Results]
     saturated: list[Results]
     paced: Results
     redis: Results
 
     def all(self) -> list[Results]:
-        paired = [r for pair in zip(self.echo, self.saturated, strict=True) for r in pair]
-        return [*paired, self.paced, self.redis]
+        rounds = zip(self.echo, self.echo_redis, self.saturated, strict=True)
+        return [*(r for one in rounds for r in one), self.paced, self.redis]
 
 
 async def measure(
-    args: argparse.Namespace, redis_url: str, service: Server, echo_server: Server
+    args: argparse.Namespace,
+    redis_url: str,
+    service: Server,
+    echo_server: Server,
+    echo_redis_server: Server,
 ) -> Measured:
     payload = os.urandom(args.payload_bytes)
     n, seconds = args.concurrency, args.duration
     echo_runs: list[Results] = []
+    echo_redis_runs: list[Results] = []
     saturated_runs: list[Results] = []
     # Alternating rounds: a burst of other work on the machine hits both sides of a ratio.
     for _ in range(args.rounds):
         echo_runs.append(
             await bench_grpc(echo_server.target, n, seconds, payload, None, "echo (bare grpc.aio)",
                              echo_server.pids)
+        )  # fmt: skip
+        echo_redis_runs.append(
+            await bench_grpc(echo_redis_server.target, n, seconds, payload, None, ECHO_REDIS,
+                             echo_redis_server.pids)
         )  # fmt: skip
         with profiling(args.py_spy if not saturated_runs else None, service.pids, seconds):
             saturated_runs.append(
@@ -190,7 +204,7 @@ async def measure(
         service.target, n, seconds, payload, args.rate, "data-storage", service.pids
     )
     redis_results = await bench_redis(redis_url, n, seconds, payload)
-    return Measured(echo_runs, saturated_runs, paced, redis_results)
+    return Measured(echo_runs, echo_redis_runs, saturated_runs, paced, redis_results)
 
 
 def report(args: argparse.Namespace, measured: Measured) -> None:
@@ -206,6 +220,8 @@ def report(args: argparse.Namespace, measured: Measured) -> None:
     if all(ds and echo for ds, echo in cpu):
         by_cpu = statistics.median(echo / ds for ds, echo in cpu if ds and echo)
         print(f"data-storage / echo, by server CPU per request: {by_cpu:.2f} (same target)")
+    print_ratios("data-storage / (echo + Redis)", measured.saturated, measured.echo_redis)
+    print_ratios("(echo + Redis) / echo", measured.echo_redis, measured.echo)
     print(
         f"data-storage p99 at {args.rate:.0f} req/s offered: "
         f"{measured.paced.percentile(99):.1f} ms (target <= 50 ms)"
@@ -217,6 +233,19 @@ def report(args: argparse.Namespace, measured: Measured) -> None:
 
 def ratio(measured: Results, baseline: Results) -> float:
     return measured.throughput / baseline.throughput if baseline.throughput else 0.0
+
+
+def print_ratios(label: str, measured: list[Results], baseline: list[Results]) -> None:
+    """`label`, saturated: the median over rounds of measured / baseline throughput, and of
+    baseline / measured server CPU per request (when both were counted)."""
+    pairs = list(zip(measured, baseline, strict=True))
+    by_throughput = statistics.median(ratio(m, b) for m, b in pairs)
+    line = f"{label}, saturated throughput: {by_throughput:.2f}"
+    cpu = [(m.server_cpu_ms_per_request, b.server_cpu_ms_per_request) for m, b in pairs]
+    by_cpu = [b / m for m, b in cpu if m and b]
+    if len(by_cpu) == len(pairs):
+        line += f", by server CPU per request: {statistics.median(by_cpu):.2f}"
+    print(line)
 
 
 @contextmanager
@@ -257,18 +286,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.target and not args.redis_url:
         parser.error("--target needs --redis-url (the raw redis-py comparison uses it)")
-    with echo.running() as echo_server:
+    with ExitStack() as running:
+        echo_server = running.enter_context(echo.running())
         if args.target:
+            redis_url = args.redis_url
             service = Server(args.target, ())
-            measured = asyncio.run(measure(args, args.redis_url, service, echo_server))
         else:
-            with Stack(redis_url=args.redis_url, http_port=0, output=subprocess.DEVNULL) as stack:
-                assert stack.redis_url is not None
-                service = Server(
-                    f"127.0.0.1:{stack.ports['datastorage']}",
-                    (stack.processes["datastorage"].pid,),
-                )
-                measured = asyncio.run(measure(args, stack.redis_url, service, echo_server))
+            stack = running.enter_context(
+                Stack(redis_url=args.redis_url, http_port=0, output=subprocess.DEVNULL)
+            )
+            assert stack.redis_url is not None
+            redis_url = stack.redis_url
+            service = Server(
+                f"127.0.0.1:{stack.ports['datastorage']}", (stack.processes["datastorage"].pid,)
+            )
+        # The same Redis as data-storage's.
+        echo_redis_server = running.enter_context(echo_redis.running(redis_url))
+        measured = asyncio.run(measure(args, redis_url, service, echo_server, echo_redis_server))
     report(args, measured)
     return 1 if any(r.errors for r in measured.all()) else 0
 

@@ -14,6 +14,11 @@ ratelimit round trip is part of every measured request -- and, unless --no-grpc,
 data-storage over gRPC in the same stack, alternating saturated HTTP and gRPC runs --rounds
 times so that a burst of other work on the machine hits both sides of the printed ratio.
 
+In the same rounds it measures the floor of the HTTP path: keep.bench.http_floor, a minimal
+aiohttp edge making the same create + reveal calls by one gRPC call each to the same
+data-storage, with nothing else. It prints `minimal HTTP edge / gRPC` (the ceiling of any
+one-hop Python HTTP edge here) and `gateway HTTP / minimal HTTP edge` (the gateway's own cost).
+
 Each run also prints the CPU time per request of every process (the load generator, the
 gateway, ratelimit, data-storage, the embedded Redis): on a machine shared with other work,
 throughput moves with their load, CPU per request much less.
@@ -30,16 +35,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 
 import aiohttp
 
+from keep.bench import http_floor
 from keep.bench.grpc_bench import bench_grpc, load, profiling, ratio, timed
 from keep.bench.stats import Results
 from keep.devstack.stack import Stack
 
+HTTP_TARGET = 0.8  # HTTP / gRPC, issue 13
 HIGH_LIMITS = """
 domain: keep
 descriptors:
@@ -61,6 +68,7 @@ async def bench_http(
     payload: bytes,
     rate: float | None,
     process_pids: Mapping[str, int] | None = None,
+    name: str = "HTTP",
 ) -> Results:
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=10)
@@ -84,21 +92,33 @@ async def bench_http(
                 results.errors[type(e).__name__] += 1
 
         await load("warm-up", 8, 1.0, create_then_reveal)
-        label = f"HTTP at {rate:.0f} req/s offered" if rate else "HTTP saturated"
+        label = f"{name} at {rate:.0f} req/s offered" if rate else f"{name} saturated"
         return await load(
             label, concurrency, duration, create_then_reveal, rate, process_pids=process_pids
         )
 
 
+EDGE = "minimal HTTP edge"
+
+
 @dataclass
 class Measured:
-    http: list[Results]  # saturated, one per round, alternating with `grpc`
+    http: list[Results]  # saturated, one per round, alternating with `grpc` and `edge`
     grpc: list[Results]
     paced: list[Results]  # HTTP, then gRPC if measured, at the offered rate
+    edge: list[Results] = field(default_factory=list)  # keep.bench.http_floor, if measured
 
     def all(self) -> list[Results]:
-        paired = [r for pair in zip_longest(self.http, self.grpc) for r in pair if r]
-        return [*paired, *self.paced]
+        rounds = zip_longest(self.http, self.grpc, self.edge)
+        return [*(r for one in rounds for r in one if r), *self.paced]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The minimal HTTP edge: its base URL, and the processes whose CPU its runs count."""
+
+    url: str
+    pids: Mapping[str, int]
 
 
 async def measure(
@@ -106,6 +126,7 @@ async def measure(
     url: str,
     grpc_target: str | None,
     pids: Mapping[str, int],
+    edge: Edge | None = None,
 ) -> Measured:
     payload = os.urandom(args.payload_bytes)
     n, seconds = args.concurrency, args.duration
@@ -119,6 +140,10 @@ async def measure(
         if grpc_target is not None:
             measured.grpc.append(
                 await bench_grpc(grpc_target, n, seconds, payload, None, process_pids=pids)
+            )
+        if edge is not None:
+            measured.edge.append(
+                await bench_http(edge.url, n, seconds, payload, None, edge.pids, EDGE)
             )
     measured.paced.append(await bench_http(url, n, seconds, payload, args.rate, pids))
     if grpc_target is not None:
@@ -158,7 +183,41 @@ def report(args: argparse.Namespace, measured: Measured) -> None:
         )
         if http_client and grpc_client:
             print(f"load generator CPU per request, HTTP / gRPC: {http_client / grpc_client:.2f}")
+    if measured.edge and measured.grpc:
+        report_floor(measured)
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def report_floor(measured: Measured) -> None:
+    """The minimal edge against the gRPC path (the one-hop ceiling) and the gateway against the
+    minimal edge, each by throughput and by the services' CPU per request, median of rounds."""
+    ceiling = _ratios(measured.edge, measured.grpc)
+    print(
+        f"{EDGE} / gRPC, saturated, same stack: {ceiling[0]:.2f}{_by_cpu(ceiling[1])} "
+        "(the ceiling of any one-hop Python HTTP edge here)"
+    )
+    gateway = _ratios(measured.http, measured.edge)
+    print(f"gateway HTTP / {EDGE}, saturated, same stack: {gateway[0]:.2f}{_by_cpu(gateway[1])}")
+    if ceiling[0] < HTTP_TARGET:
+        print(
+            f"The {EDGE} itself reaches only {ceiling[0]:.2f} of gRPC, below the "
+            f"{HTTP_TARGET} target: no one-hop Python HTTP edge of this shape meets it here."
+        )
+    else:
+        print(f"The {EDGE} reaches {ceiling[0]:.2f} of gRPC: {HTTP_TARGET} is within its reach.")
+
+
+def _ratios(measured: list[Results], baseline: list[Results]) -> tuple[float, float | None]:
+    """Median over rounds of measured / baseline throughput, and of baseline / measured services'
+    CPU per request (None unless counted in every round)."""
+    pairs = list(zip(measured, baseline, strict=True))
+    by_throughput = statistics.median(ratio(m, b) for m, b in pairs)
+    by_cpu = [_path_cpu(b) / _path_cpu(m) for m, b in pairs if _path_cpu(m) and _path_cpu(b)]
+    return by_throughput, statistics.median(by_cpu) if len(by_cpu) == len(pairs) else None
+
+
+def _by_cpu(value: float | None) -> str:
+    return f", by the services' CPU per request {value:.2f}" if value is not None else ""
 
 
 def _path_cpu(result: Results) -> float:
@@ -211,7 +270,16 @@ def main(argv: list[str] | None = None) -> int:
         with _stack(args.redis_url) as stack:
             grpc_target = None if args.no_grpc else f"127.0.0.1:{stack.ports['datastorage']}"
             pids = {**client, **stack.pids}
-            measured = asyncio.run(measure(args, stack.url, grpc_target, pids))
+            if grpc_target is None:
+                measured = asyncio.run(measure(args, stack.url, grpc_target, pids))
+            else:
+                with http_floor.running(grpc_target) as floor:
+                    # Its runs count the processes it uses; the gateway and ratelimit idle.
+                    used = {
+                        k: v for k, v in pids.items() if k in ("client", "datastorage", "redis")
+                    }
+                    edge = Edge(floor.target, {**used, "edge": floor.pids[0]})
+                    measured = asyncio.run(measure(args, stack.url, grpc_target, pids, edge))
     report(args, measured)
     return 1 if any(r.errors for r in measured.all()) else 0
 
