@@ -27,14 +27,16 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import grpc
 
 from keep.bench import echo, echo_redis
 from keep.bench.echo import Server
+from keep.bench.py_spy import profiling
+from keep.bench.ratios import median_ratios, ratio
 from keep.bench.stats import Results, cpu_seconds, cpu_seconds_each, load_average
 from keep.datastorage import crypto
 from keep.datastorage.outcomes import Claimed
@@ -231,40 +233,11 @@ def report(args: argparse.Namespace, measured: Measured) -> None:
     print(f"load average (1, 5, 15 min) at the end: {load_average()}")
 
 
-def ratio(measured: Results, baseline: Results) -> float:
-    return measured.throughput / baseline.throughput if baseline.throughput else 0.0
-
-
 def print_ratios(label: str, measured: list[Results], baseline: list[Results]) -> None:
-    """`label`, saturated: the median over rounds of measured / baseline throughput, and of
-    baseline / measured server CPU per request (when both were counted)."""
-    pairs = list(zip(measured, baseline, strict=True))
-    by_throughput = statistics.median(ratio(m, b) for m, b in pairs)
-    line = f"{label}, saturated throughput: {by_throughput:.2f}"
-    cpu = [(m.server_cpu_ms_per_request, b.server_cpu_ms_per_request) for m, b in pairs]
-    by_cpu = [b / m for m, b in cpu if m and b]
-    if len(by_cpu) == len(pairs):
-        line += f", by server CPU per request: {statistics.median(by_cpu):.2f}"
-    print(line)
-
-
-@contextmanager
-def profiling(output: str | None, pids: Sequence[int], seconds: float) -> Iterator[None]:
-    """py-spy (from PATH) samples the service's threads, native frames included, while the
-    block runs. OUTPUT.svg is a flame graph; any other name gets collapsed stacks (one line
-    per stack with its sample count), which `keep.bench.profile` summarises."""
-    if output is None or not pids:
-        yield
-        return
-    argv = ["py-spy", "record", "--native", "--threads", "--pid", str(pids[0])]
-    argv += ["--duration", f"{seconds:.0f}", "--output", output]
-    if not output.endswith(".svg"):
-        argv += ["--format", "raw"]
-    recorder = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-    try:
-        yield
-    finally:
-        recorder.wait()
+    """`label`, saturated: measured / baseline by throughput and by server CPU per request."""
+    by_throughput, by_cpu = median_ratios(measured, baseline, lambda r: r.server_cpu_ms_per_request)
+    cpu = f", by server CPU per request: {by_cpu:.2f}" if by_cpu is not None else ""
+    print(f"{label}, saturated throughput: {by_throughput:.2f}{cpu}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@ the gRPC path into data-storage.
 
     ./pants run src/python/keep/bench:http -- --concurrency 64 --duration 10 --rounds 2
     ./pants run src/python/keep/bench:http -- --py-spy /tmp/gateway.txt   # py-spy on PATH
+    ./pants run src/python/keep/bench:http -- --py-spy /tmp/edge.txt --py-spy-process edge
     ./pants run src/python/keep/bench:http -- --target http://localhost:8080 --no-grpc
 
 Each of N clients repeatedly POSTs a secret to / and POSTs its password to the returned URL,
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
@@ -42,7 +44,9 @@ from pathlib import Path
 import aiohttp
 
 from keep.bench import http_floor
-from keep.bench.grpc_bench import bench_grpc, load, profiling, ratio, timed
+from keep.bench.grpc_bench import bench_grpc, load, timed
+from keep.bench.py_spy import profiling
+from keep.bench.ratios import median_ratios, ratio
 from keep.bench.stats import Results
 from keep.devstack.stack import Stack
 
@@ -134,17 +138,21 @@ async def measure(
     # Alternating rounds: a burst of other work on the machine hits both sides of the ratio.
     for _ in range(args.rounds):
         first = not measured.http
+        # The edge is profiled during its own run, any other process during the gateway's.
+        on_edge = args.py_spy_process == "edge"
         profiled = [pids[args.py_spy_process]] if args.py_spy_process in pids else []
-        with profiling(args.py_spy if first else None, profiled, seconds):
+        with profiling(args.py_spy if first and not on_edge else None, profiled, seconds):
             measured.http.append(await bench_http(url, n, seconds, payload, None, pids))
         if grpc_target is not None:
             measured.grpc.append(
                 await bench_grpc(grpc_target, n, seconds, payload, None, process_pids=pids)
             )
         if edge is not None:
-            measured.edge.append(
-                await bench_http(edge.url, n, seconds, payload, None, edge.pids, EDGE)
-            )
+            edge_pid = [edge.pids["edge"]]
+            with profiling(args.py_spy if first and on_edge else None, edge_pid, seconds):
+                measured.edge.append(
+                    await bench_http(edge.url, n, seconds, payload, None, edge.pids, EDGE)
+                )
     measured.paced.append(await bench_http(url, n, seconds, payload, args.rate, pids))
     if grpc_target is not None:
         measured.paced.append(
@@ -191,12 +199,12 @@ def report(args: argparse.Namespace, measured: Measured) -> None:
 def report_floor(measured: Measured) -> None:
     """The minimal edge against the gRPC path (the one-hop ceiling) and the gateway against the
     minimal edge, each by throughput and by the services' CPU per request, median of rounds."""
-    ceiling = _ratios(measured.edge, measured.grpc)
+    ceiling = median_ratios(measured.edge, measured.grpc, _path_cpu)
     print(
         f"{EDGE} / gRPC, saturated, same stack: {ceiling[0]:.2f}{_by_cpu(ceiling[1])} "
         "(the ceiling of any one-hop Python HTTP edge here)"
     )
-    gateway = _ratios(measured.http, measured.edge)
+    gateway = median_ratios(measured.http, measured.edge, _path_cpu)
     print(f"gateway HTTP / {EDGE}, saturated, same stack: {gateway[0]:.2f}{_by_cpu(gateway[1])}")
     if ceiling[0] < HTTP_TARGET:
         print(
@@ -205,15 +213,6 @@ def report_floor(measured: Measured) -> None:
         )
     else:
         print(f"The {EDGE} reaches {ceiling[0]:.2f} of gRPC: {HTTP_TARGET} is within its reach.")
-
-
-def _ratios(measured: list[Results], baseline: list[Results]) -> tuple[float, float | None]:
-    """Median over rounds of measured / baseline throughput, and of baseline / measured services'
-    CPU per request (None unless counted in every round)."""
-    pairs = list(zip(measured, baseline, strict=True))
-    by_throughput = statistics.median(ratio(m, b) for m, b in pairs)
-    by_cpu = [_path_cpu(b) / _path_cpu(m) for m, b in pairs if _path_cpu(m) and _path_cpu(b)]
-    return by_throughput, statistics.median(by_cpu) if len(by_cpu) == len(pairs) else None
 
 
 def _by_cpu(value: float | None) -> str:
@@ -252,14 +251,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-grpc", action="store_true", help="skip the gRPC comparison")
     parser.add_argument(
         "--rounds", type=int, default=2,
-        help="alternate HTTP and gRPC saturated runs this many times (median ratio)",
+        help="alternate HTTP, gRPC and minimal edge saturated runs this many times (median ratio)",
     )  # fmt: skip
     parser.add_argument(
         "--py-spy", metavar="OUTPUT",
-        help="profile a process with py-spy --native during the first saturated HTTP run",
+        help="profile a process with py-spy --native during its first saturated HTTP run",
     )  # fmt: skip
     parser.add_argument(
-        "--py-spy-process", default="gateway", choices=["gateway", "ratelimit", "datastorage"],
+        "--py-spy-process", default="gateway",
+        choices=["gateway", "ratelimit", "datastorage", "edge"],
         help="the process --py-spy profiles",
     )  # fmt: skip
     args = parser.parse_args(argv)
@@ -267,19 +267,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.target:
         measured = asyncio.run(measure(args, args.target.rstrip("/"), None, client))
     else:
-        with _stack(args.redis_url) as stack:
-            grpc_target = None if args.no_grpc else f"127.0.0.1:{stack.ports['datastorage']}"
+        with ExitStack() as running:
+            stack = running.enter_context(_stack(args.redis_url))
             pids = {**client, **stack.pids}
-            if grpc_target is None:
-                measured = asyncio.run(measure(args, stack.url, grpc_target, pids))
-            else:
-                with http_floor.running(grpc_target) as floor:
-                    # Its runs count the processes it uses; the gateway and ratelimit idle.
-                    used = {
-                        k: v for k, v in pids.items() if k in ("client", "datastorage", "redis")
-                    }
-                    edge = Edge(floor.target, {**used, "edge": floor.pids[0]})
-                    measured = asyncio.run(measure(args, stack.url, grpc_target, pids, edge))
+            grpc_target = None if args.no_grpc else f"127.0.0.1:{stack.ports['datastorage']}"
+            edge = None
+            if grpc_target is not None:
+                floor = running.enter_context(http_floor.running(grpc_target))
+                # Its runs count the processes it uses (the gateway and ratelimit idle).
+                used = {k: v for k, v in pids.items() if k in ("client", "datastorage", "redis")}
+                edge = Edge(floor.target, {**used, "edge": floor.pids[0]})
+            measured = asyncio.run(measure(args, stack.url, grpc_target, pids, edge))
     report(args, measured)
     return 1 if any(r.errors for r in measured.all()) else 0
 
