@@ -213,10 +213,23 @@ def report_floor(measured: Measured) -> None:
         )
     else:
         print(f"The {EDGE} reaches {ceiling[0]:.2f} of gRPC: {HTTP_TARGET} is within its reach.")
+    paths = {"gRPC": measured.grpc, EDGE: measured.edge, "gateway HTTP": measured.http}
+    whole = {name: statistics.median(_whole_cpu(r) for r in runs) for name, runs in paths.items()}
+    if all(whole.values()):
+        each = ", ".join(f"{name} {ms:.3f}" for name, ms in whole.items())
+        print(
+            f"CPU ms per request of the whole path (load generator included), median: {each}; "
+            f"where the cores are the limit, {HTTP_TARGET} of gRPC's throughput allows "
+            f"{whole['gRPC'] / HTTP_TARGET:.3f}"
+        )
 
 
 def _by_cpu(value: float | None) -> str:
     return f", by the services' CPU per request {value:.2f}" if value is not None else ""
+
+
+def _whole_cpu(result: Results) -> float:
+    return sum(result.cpu_ms_per_request().values())
 
 
 def _path_cpu(result: Results) -> float:
