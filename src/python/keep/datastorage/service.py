@@ -29,7 +29,7 @@ from keep.datastorage.outcomes import (
 from keep.datastorage.store import TOKEN_BYTES, SecretStore
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
-from keep.platform.logs import redact_id
+from keep.platform.logs import info_line, redact_id
 
 MIN_TTL_SECONDS = 60
 MAX_TTL_SECONDS = 7 * 24 * 3600
@@ -125,7 +125,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
                 SECRETS_CREATED.inc()
                 if self._ledger is not None:
                     self._ledger.created(expires_at_ms)
-                log.info("secret created", extra={"secret_id": redact_id(secret_id), "ttl": ttl})
+                info_line(log, "secret created", {"secret_id": redact_id(secret_id), "ttl": ttl})
                 return pb.CreateSecretResponse(
                     id=secret_id, password=password, expires_at=_timestamp(expires_at_ms)
                 )
@@ -137,7 +137,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
         payload, repeated = await self._open_and_claim(request, context)
         if not repeated:
             SECRETS_REVEALED.inc()
-            log.info("secret revealed", extra={"secret_id": redact_id(request.id)})
+            info_line(log, "secret revealed", {"secret_id": redact_id(request.id)})
         return pb.RevealSecretResponse(payload=payload)
 
     async def BurnSecret(
@@ -146,7 +146,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
         _, repeated = await self._open_and_claim(request, context)
         if not repeated:
             SECRETS_BURNED.labels("request").inc()
-            log.info("secret burned", extra={"secret_id": redact_id(request.id)})
+            info_line(log, "secret burned", {"secret_id": redact_id(request.id)})
         return pb.BurnSecretResponse()
 
     async def GetSecretStatus(

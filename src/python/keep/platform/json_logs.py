@@ -21,12 +21,13 @@ import json
 import logging
 import math
 import traceback
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
 # A record's own attributes (LogRecord.__init__'s, plus what formatting adds): every other
 # attribute came from `extra=` or a filter and is written out.
-_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
 }
@@ -134,9 +135,9 @@ class JsonLines(logging.Formatter):
         self._time = IsoTime()
 
     def format(self, record: logging.LogRecord) -> str:
-        # The usual record (a message, maybe extras and trace ids) is written piece by piece,
-        # each string escaped by json's C function: no dict, no encoder object. Anything else
-        # goes through a dict and json's C encoder, as the library's formatter did.
+        # The usual record (a message, maybe extras and trace ids) is written piece by piece
+        # (`line`). Anything else goes through a dict and json's C encoder, as the library's
+        # formatter did.
         if (
             isinstance(record.msg, dict)
             or record.exc_info
@@ -147,23 +148,39 @@ class JsonLines(logging.Formatter):
         ):
             return self._format_as_dict(record)
         record.message = record.getMessage()
+        fields = record.__dict__.items()
+        line = self.line(record.levelname, record.name, record.message, fields, record.created)
+        return self._format_as_dict(record) if line is None else line
+
+    def line(
+        self,
+        severity: str,
+        logger: str,
+        message: str,
+        fields: Iterable[tuple[Any, Any]],
+        created: float,
+    ) -> str | None:
+        """The line of a record with these attributes (`fields`: its `__dict__` items; a
+        record's own attributes are skipped), or None when a field must go through the dict
+        (a key that is not a str, or is named like a line field)."""
+        # No dict, no encoder object: each string is escaped by json's C function.
         parts = [
             '{"severity": ',
-            _string(record.levelname),
+            _string(severity),
             ', "logger": ',
-            _string(record.name),
+            _string(logger),
             ', "message": ',
-            _string(record.message),
+            _string(message),
             self._service_field,
         ]
-        for key, value in record.__dict__.items():
-            if key in _RECORD_ATTRIBUTES:
+        for key, value in fields:
+            if key in RECORD_ATTRIBUTES:
                 continue
             if not isinstance(key, str) or key in _FIELDS:
-                return self._format_as_dict(record)
+                return None
             if key[:1] != "_":
                 parts += (", ", _string(key), ": ", _value(value))
-        parts.append(', "time": "' + self._time(record.created) + '"}')
+        parts.append(', "time": "' + self._time(created) + '"}')
         return "".join(parts)
 
     def _format_as_dict(self, record: logging.LogRecord) -> str:
@@ -185,7 +202,7 @@ class JsonLines(logging.Formatter):
         if fields:
             line.update(fields)
         for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRIBUTES and not (isinstance(key, str) and key[:1] == "_"):
+            if key not in RECORD_ATTRIBUTES and not (isinstance(key, str) and key[:1] == "_"):
                 line[key] = value
         line["time"] = self._time(record.created)
         return _encode(line)

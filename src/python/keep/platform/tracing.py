@@ -124,8 +124,15 @@ class TraceIds(logging.Filter):
     """Adds `trace_id` and `span_id` (hex, as in `traceparent`) to records made inside a span."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        context = trace.get_current_span().get_span_context()
-        if context.is_valid:
-            record.trace_id = f"{context.trace_id:032x}"  # an f-string: less work than format()
-            record.span_id = f"{context.span_id:016x}"
+        ids = current_trace_ids()
+        if ids is not None:
+            record.trace_id, record.span_id = ids
         return True
+
+
+def current_trace_ids() -> tuple[str, str] | None:
+    """The current span's trace and span ids as TraceIds writes them; None outside a span."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"{context.trace_id:032x}", f"{context.span_id:016x}"  # f-strings: less than format()
