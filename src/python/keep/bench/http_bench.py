@@ -19,6 +19,7 @@ In the same rounds it measures the floor of the HTTP path: keep.bench.http_floor
 aiohttp edge making the same create + reveal calls by one gRPC call each to the same
 data-storage, with nothing else. It prints `minimal HTTP edge / gRPC` (the ceiling of any
 one-hop Python HTTP edge here) and `gateway HTTP / minimal HTTP edge` (the gateway's own cost).
+Not with --target (no data-storage address) or --no-grpc (no gRPC path to compare it with).
 
 Each run also prints the CPU time per request of every process (the load generator, the
 gateway, ratelimit, data-storage, the embedded Redis): on a machine shared with other work,
