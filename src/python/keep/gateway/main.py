@@ -12,6 +12,7 @@ from keep.gateway.app import create_app
 from keep.gateway.security import add_headers_to_every_response
 from keep.gateway.settings import Settings
 from keep.gateway.state import GATEWAY
+from keep.platform.gc_tuning import tune_for_serving
 from keep.platform.logs import configure_logging
 from keep.platform.metrics import start_metrics_server
 from keep.platform.server import shutdown_signal
@@ -55,6 +56,7 @@ def main() -> None:
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway")
     start_metrics_server(settings.metrics_port)
+    tune_for_serving()
     asyncio.run(serve(settings))
 
 
