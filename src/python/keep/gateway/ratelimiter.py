@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from envoy.extensions.common.ratelimit.v3 import ratelimit_pb2
 from envoy.service.ratelimit.v3 import rls_pb2, rls_pb2_grpc
 from opentelemetry import trace
 
@@ -27,16 +26,23 @@ _OVER = rls_pb2.RateLimitResponse.Code.OVER_LIMIT
 CALLS_IN_FLIGHT = 1
 
 
-def _descriptor(action: str, remote_address: str, hits: int | None) -> Any:
-    descriptor = ratelimit_pb2.RateLimitDescriptor(
-        entries=[
-            ratelimit_pb2.RateLimitDescriptor.Entry(key="action", value=action),
-            ratelimit_pb2.RateLimitDescriptor.Entry(key="remote_address", value=remote_address),
-        ]
-    )
-    if hits is not None:
-        descriptor.hits_addend.value = hits
-    return descriptor
+# One [action, remote_address] descriptor: the action, the address, its own hits (None: one).
+Check = tuple[str, str, int | None]
+
+
+def _request(domain: str, checks: list[Check]) -> Any:
+    """The RateLimitRequest for `checks`, built in place: descriptors made first and then
+    passed to the request would each be copied into it once more."""
+    request = rls_pb2.RateLimitRequest(domain=domain)
+    add = request.descriptors.add
+    for action, remote_address, hits in checks:
+        descriptor = add()
+        entry = descriptor.entries.add
+        entry(key="action", value=action)
+        entry(key="remote_address", value=remote_address)
+        if hits is not None:
+            descriptor.hits_addend.value = hits
+    return request
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,12 @@ class RateLimiter:
         counts its own hits (per-descriptor `hits_addend`, e.g. the bytes a create stores) or,
         for None, one request. The first action names the check in metrics."""
         actions = list(hits)
-        descriptors = [_descriptor(a, remote_address, hits[a]) for a in actions]
+        checks = [(a, remote_address, hits[a]) for a in actions]
         try:
             if trace.get_current_span().is_recording():
-                statuses = await self._call([descriptors], self._timeout)
+                statuses = await self._call([checks], self._timeout)
             else:
-                statuses = await self._batched(descriptors)
+                statuses = await self._batched(checks)
         except grpc.aio.AioRpcError as e:
             # Fail open: data-storage's per-secret lockout still protects reveals.
             reason = e.code().name
@@ -102,11 +108,11 @@ class RateLimiter:
                 decisions[i] = Decision(allowed=False, retry_after_seconds=max(1, math.ceil(wait)))
         return decisions
 
-    def _batched(self, descriptors: list[Any]) -> asyncio.Future[list[Any]]:
-        """The statuses of `descriptors`, from the next batched call."""
+    def _batched(self, checks: list[Check]) -> asyncio.Future[list[Any]]:
+        """The statuses of `checks`, from the next batched call."""
         loop = asyncio.get_running_loop()
         waiting = _Waiting(
-            descriptors,
+            checks,
             loop.create_future(),
             loop.time() + self._timeout,
             contextvars.copy_context(),
@@ -142,7 +148,7 @@ class RateLimiter:
         # At least a millisecond: gRPC then answers DEADLINE_EXCEEDED, and the checks fail open.
         timeout = max(0.001, waiting[0].due - asyncio.get_running_loop().time())
         try:
-            statuses = await self._call([w.descriptors for w in waiting], timeout)
+            statuses = await self._call([w.checks for w in waiting], timeout)
         except asyncio.CancelledError:  # closing: the waiting checks must not hang
             for w in waiting:
                 w.statuses.cancel()
@@ -154,16 +160,14 @@ class RateLimiter:
             return
         start = 0
         for w in waiting:
-            end = start + len(w.descriptors)
+            end = start + len(w.checks)
             if not w.statuses.done():  # its request may have been cancelled meanwhile
                 w.statuses.set_result(statuses[start:end])
             start = end
 
-    async def _call(self, groups: list[list[Any]], timeout: float) -> list[Any]:
-        """One ShouldRateLimit call for `groups` of descriptors (batch metadata if several)."""
-        request = rls_pb2.RateLimitRequest(
-            domain=self._domain, descriptors=[d for group in groups for d in group]
-        )
+    async def _call(self, groups: list[list[Check]], timeout: float) -> list[Any]:
+        """One ShouldRateLimit call for `groups` of checks (batch metadata if several)."""
+        request = _request(self._domain, [check for group in groups for check in group])
         metadata = [batch_metadata([len(g) for g in groups])] if len(groups) > 1 else None
         response = await self._stub.ShouldRateLimit(request, timeout=timeout, metadata=metadata)
         return list(response.statuses)
@@ -180,7 +184,7 @@ class RateLimiter:
 class _Waiting:
     """A check waiting for a batched call: its descriptors, then their statuses."""
 
-    descriptors: list[Any]
+    checks: list[Check]
     statuses: asyncio.Future[list[Any]]
     due: float  # loop time by which it must be answered (or fail open)
     context: contextvars.Context  # where it was made
