@@ -16,7 +16,7 @@ from keep.gateway import metrics
 from keep.gateway.errors import ApiError, error_response, from_grpc, not_found
 from keep.gateway.security import refuse_cross_site
 from keep.gateway.state import SETTINGS
-from keep.platform.logs import redact_id
+from keep.platform.logs import info_line, redact_id
 
 access_log = logging.getLogger("keep.gateway.access")
 log = logging.getLogger(__name__)
@@ -99,15 +99,18 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = route_of(request)
         metrics.HTTP_REQUESTS.labels(route, method_label(request.method), str(status)).inc()
         metrics.HTTP_LATENCY.labels(route).observe(elapsed)
-        access_log.info(
-            "request",
-            extra={
-                "method": request.method[:20],
-                "path": _logged_path(request),
-                "route": route,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-                "remote": request.remote,
-                "user_agent": request.headers.get("User-Agent", "")[:200],
-            },
-        )
+        if access_log.isEnabledFor(logging.INFO):  # fields only for a line that is written
+            # The line access_log.info(..., extra=fields) writes, at a fraction of its CPU.
+            info_line(
+                access_log,
+                "request",
+                {
+                    "method": request.method[:20],
+                    "path": _logged_path(request),
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "remote": request.remote,
+                    "user_agent": request.headers.get("User-Agent", "")[:200],
+                },
+            )
