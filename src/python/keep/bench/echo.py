@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -66,9 +66,12 @@ async def serve(port: int, servicer: pb_grpc.DataStorageServiceServicer) -> None
     await server.wait_for_termination()
 
 
-async def _wait_ready(target: str, timeout: float) -> None:
+async def grpc_ready(port: int, timeout: float) -> str:
+    """Waits until a gRPC server answers on 127.0.0.1:port; returns its target."""
+    target = f"127.0.0.1:{port}"
     async with grpc.aio.insecure_channel(target) as channel:
         await asyncio.wait_for(channel.channel_ready(), timeout)
+    return target
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,19 @@ def running(timeout: float = 30.0) -> Iterator[Server]:
 
 
 @contextmanager
-def running_module(module: str, args: list[str], timeout: float) -> Iterator[Server]:
-    """Starts `python -m module --port PORT *args`, a gRPC server, and waits until it answers."""
+def running_module(
+    module: str,
+    args: list[str],
+    timeout: float,
+    ready: Callable[[int, float], Coroutine[Any, Any, str]] = grpc_ready,
+) -> Iterator[Server]:
+    """Starts `python -m module --port PORT *args` and waits until `ready(port, timeout)` says
+    it answers (a gRPC server by default); the target is what `ready` returns."""
     port = free_port()
     argv = [sys.executable, "-m", module, "--port", str(port), *args]
     process = spawn(argv, python_env({}), subprocess.DEVNULL)
     try:
-        target = f"127.0.0.1:{port}"
-        asyncio.run(_wait_ready(target, timeout))
+        target = asyncio.run(ready(port, timeout))
         yield Server(target, (process.pid,))
     finally:
         stop(process, grace=5)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -30,11 +28,9 @@ import grpc
 from aiohttp import web
 from google.protobuf.duration_pb2 import Duration
 
-from keep.bench.echo import Server
+from keep.bench.echo import Server, running_module
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
-from keep.devstack.ports import free_port
-from keep.devstack.processes import python_env, spawn, stop
 from keep.gateway.datastorage import CLIENT_ADDRESS_METADATA
 
 if TYPE_CHECKING:
@@ -105,18 +101,12 @@ def app(datastorage: str, public_url: str) -> web.Application:
 @contextmanager
 def running(datastorage: str, timeout: float = 30.0) -> Iterator[Server]:
     """Starts the minimal edge in a child process; `target` is its base URL."""
-    port = free_port()
-    argv = [sys.executable, "-m", __name__, "--port", str(port), "--datastorage", datastorage]
-    process = spawn(argv, python_env({}), subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        asyncio.run(_wait_listening(port, timeout))
-        yield Server(url, (process.pid,))
-    finally:
-        stop(process, grace=5)
+    with running_module(__name__, ["--datastorage", datastorage], timeout, _listening) as edge:
+        yield edge
 
 
-async def _wait_listening(port: int, timeout: float) -> None:
+async def _listening(port: int, timeout: float) -> str:
+    """Waits until 127.0.0.1:port accepts connections; returns the base URL."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -128,7 +118,7 @@ async def _wait_listening(port: int, timeout: float) -> None:
         else:
             writer.close()
             await writer.wait_closed()
-            return
+            return f"http://127.0.0.1:{port}"
 
 
 def main() -> None:
