@@ -9,7 +9,9 @@ without the record leaving it.
 
 from __future__ import annotations
 
-import secrets
+import base64
+import os
+import re
 import struct
 from dataclasses import dataclass
 
@@ -29,7 +31,8 @@ _VERIFIER_INFO = b"keep.datastorage.v1 claim verifier"
 VERIFIER_BYTES = 16
 # token_urlsafe(16) is 22 characters of the URL-safe base64 alphabet.
 ID_LENGTH = 22
-_ID_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_ID = re.compile(r"[A-Za-z0-9_-]{%d}" % ID_LENGTH)  # ASCII only: the ranges are literal
+_SHA256 = hashes.SHA256()  # an immutable description of the algorithm, shared by every HKDF
 
 
 class DecryptionFailed(Exception):
@@ -41,20 +44,36 @@ class MalformedRecord(Exception):
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    return _token(os.urandom(TOKEN_BYTES))
 
 
 def new_password() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    return _token(os.urandom(TOKEN_BYTES))
+
+
+def _token(raw: bytes) -> str:
+    """`secrets.token_urlsafe`'s text for these random bytes."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def new_secret(payload: bytes, expires_at_ms: int) -> tuple[str, str, SealedRecord]:
+    """A new secret: its id (`new_id`), password (`new_password`) and the payload sealed under
+    them (`seal`). Their random bytes come from one read of the OS's random source, cut into
+    independent pieces, instead of four: each read is a system call, and together they were a
+    few per cent of data-storage's CPU per request."""
+    fresh = os.urandom(2 * TOKEN_BYTES + SALT_BYTES + NONCE_BYTES)
+    secret_id, password = _token(fresh[:TOKEN_BYTES]), _token(fresh[TOKEN_BYTES : 2 * TOKEN_BYTES])
+    salt_and_nonce = fresh[2 * TOKEN_BYTES :]
+    return secret_id, password, _seal(payload, secret_id, password, expires_at_ms, salt_and_nonce)
 
 
 def is_valid_id(secret_id: str) -> bool:
-    return len(secret_id) == ID_LENGTH and set(secret_id) <= _ID_ALPHABET
+    return _ID.fullmatch(secret_id) is not None
 
 
 def _derive_key(password: str, salt: bytes) -> bytes:
     # HKDF, not a slow password hash: passwords are 128-bit random tokens, never human-chosen.
-    return HKDF(hashes.SHA256(), KEY_BYTES, salt, _HKDF_INFO).derive(password.encode())
+    return HKDF(_SHA256, KEY_BYTES, salt, _HKDF_INFO).derive(password.encode())
 
 
 def claim_verifier(secret_id: str, password: str) -> bytes:
@@ -76,7 +95,7 @@ def claim_verifier(secret_id: str, password: str) -> bytes:
       verifier (only Redis readers can) reveals nothing and claims nothing through the service.
     - 16 bytes: a wrong password matches with probability 2^-128, the password's own strength.
     It is a secret-derived value all the same: never logged, never in an error message."""
-    hkdf = HKDF(hashes.SHA256(), VERIFIER_BYTES, secret_id.encode(), _VERIFIER_INFO)
+    hkdf = HKDF(_SHA256, VERIFIER_BYTES, secret_id.encode(), _VERIFIER_INFO)
     return hkdf.derive(password.encode())
 
 
@@ -116,8 +135,14 @@ class SealedRecord:
 
 
 def seal(payload: bytes, secret_id: str, password: str, expires_at_ms: int) -> SealedRecord:
-    salt = secrets.token_bytes(SALT_BYTES)
-    nonce = secrets.token_bytes(NONCE_BYTES)
+    return _seal(payload, secret_id, password, expires_at_ms, os.urandom(SALT_BYTES + NONCE_BYTES))
+
+
+def _seal(
+    payload: bytes, secret_id: str, password: str, expires_at_ms: int, salt_and_nonce: bytes
+) -> SealedRecord:
+    """`seal` with this fresh random salt and nonce (SALT_BYTES + NONCE_BYTES)."""
+    salt, nonce = salt_and_nonce[:SALT_BYTES], salt_and_nonce[SALT_BYTES:]
     key = _derive_key(password, salt)
     ciphertext = AESGCM(key).encrypt(nonce, payload, _aad(FORMAT_VERSION, secret_id, expires_at_ms))
     return SealedRecord(expires_at_ms, salt, nonce, ciphertext)

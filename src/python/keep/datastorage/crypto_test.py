@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,9 +28,29 @@ def test_ids_and_passwords_are_independent_128_bit_tokens() -> None:
     assert crypto.TOKEN_BYTES * 8 >= 128
 
 
-@pytest.mark.parametrize("bad", ["", "short", "x" * 22 + "y", "!" * 22, "é" * 22])
+@pytest.mark.parametrize(
+    "bad", ["", "short", "x" * 22 + "y", "!" * 22, "é" * 22, "x" * 21 + "\n", "x" * 21 + "٣"]
+)
 def test_malformed_ids_are_rejected(bad: str) -> None:
     assert not crypto.is_valid_id(bad)
+
+
+def test_a_new_secret_has_its_own_id_password_salt_and_nonce() -> None:
+    made = [crypto.new_secret(b"payload", EXPIRES) for _ in range(500)]
+    ids, passwords = {m[0] for m in made}, {m[1] for m in made}
+    salts, nonces = {m[2].salt for m in made}, {m[2].nonce for m in made}
+    assert len(ids) == len(passwords) == len(salts) == len(nonces) == 500
+    assert not ids & passwords
+    assert all(crypto.is_valid_id(i) and crypto.is_valid_id(p) for i, p, _ in made)
+    # The pieces of one read do not overlap: the id's and password's bytes are neither salt nor nonce.
+    for secret_id, password, record in made[:50]:
+        raw = {base64.urlsafe_b64decode(token + "==") for token in (secret_id, password)}
+        assert len(raw) == 2 and all(len(r) == crypto.TOKEN_BYTES for r in raw)
+        assert not raw & {record.salt, record.nonce}
+    secret_id, password, record = made[0]
+    restored = crypto.SealedRecord.from_bytes(record.to_bytes())
+    assert crypto.unseal(restored, secret_id, password) == b"payload"
+    assert (record.expires_at_ms, len(record.salt), len(record.nonce)) == (EXPIRES, 16, 12)
 
 
 def test_nonce_and_salt_are_fresh_for_every_seal() -> None:

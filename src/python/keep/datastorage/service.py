@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import secrets
+import os
 import time
 from collections.abc import Awaitable
 from typing import Any, NoReturn, TypeVar
@@ -118,8 +118,7 @@ class DataStorageService(pb_grpc.DataStorageServiceServicer):
             ttl = math.floor(ttl_exact)
         expires_at_ms = int(time.time() * 1000) + ttl * 1000
         for _ in range(_CREATE_ATTEMPTS):
-            secret_id, password = crypto.new_id(), crypto.new_password()
-            record = crypto.seal(payload, secret_id, password, expires_at_ms)
+            secret_id, password, record = crypto.new_secret(payload, expires_at_ms)
             verifier = crypto.claim_verifier(secret_id, password)
             if await self._call(context, self._store.create(secret_id, record, verifier)):
                 SECRETS_CREATED.inc()
@@ -304,7 +303,7 @@ def _call_token(client: str, idempotency_key: str, password: str) -> bytes:
     same password. The password is part of it because the key is the client's choice: a guesser
     reusing one key with different passwords makes different calls, each counted."""
     if not idempotency_key:
-        return secrets.token_bytes(TOKEN_BYTES)
+        return os.urandom(TOKEN_BYTES)  # what secrets.token_bytes returns
     digest = hashlib.sha256(f"{client}\0{idempotency_key}\0{password}".encode())
     return digest.digest()[:TOKEN_BYTES]
 
