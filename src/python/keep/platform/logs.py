@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -83,6 +84,7 @@ class _LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.addFilter(self._trace_ids)
         self._waiting: list[str] = []
         self._flushing_on: asyncio.AbstractEventLoop | None = None  # the loop due to write them
+        self._flushing_thread = 0  # the thread that loop runs in
 
     def only_its_own_filter(self) -> bool:
         """No filter but its TraceIds, and its JsonLines formatter: `write_info` writes the
@@ -132,11 +134,22 @@ class _LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _write(self, line: str) -> None:
         """Writes `line` now, or at the end of the running loop's turn (class docstring)."""
         waiting = self._waiting
+        flushing_on = self._flushing_on
+        # A loop that runs in this thread is its running loop: checking that avoids
+        # get_running_loop(), which makes a system call (getpid) in Python 3.11.
+        if (
+            waiting
+            and flushing_on is not None
+            and self._flushing_thread == threading.get_ident()
+            and flushing_on.is_running()
+        ):
+            waiting.append(line)
+            return
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
-        if loop is None or (waiting and loop is not self._flushing_on):
+        if loop is None or (waiting and loop is not flushing_on):
             if waiting:
                 self._write_waiting()
             self.stream.write(line + "\n")
@@ -144,7 +157,7 @@ class _LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
             return
         waiting.append(line)
         if len(waiting) == 1:
-            self._flushing_on = loop
+            self._flushing_on, self._flushing_thread = loop, threading.get_ident()
             loop.call_soon(self._flush_turn)
 
     def _write_waiting(self) -> None:
