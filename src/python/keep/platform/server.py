@@ -1,5 +1,5 @@
 """grpc.aio server bootstrap shared by every gRPC service: health, reflection, metrics,
-structured logs and graceful shutdown on SIGTERM."""
+structured logs, a garbage collector tuned for serving and graceful shutdown on SIGTERM."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import grpc
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection
 
+from keep.platform.gc_tuning import tune_for_serving
 from keep.platform.health import HealthReporter, ReadinessCheck
 from keep.platform.logs import configure_logging
 from keep.platform.metrics import start_metrics_server
@@ -137,4 +138,5 @@ def run(name: str, settings: ServiceSettings, build: Callable[[], GrpcService]) 
     configure_logging(name, settings.log_level)
     configure_tracing(name)
     start_metrics_server(settings.metrics_port)
+    tune_for_serving()  # every gRPC service serves many small requests (gc_tuning's docstring)
     asyncio.run(main())

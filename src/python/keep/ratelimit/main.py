@@ -10,7 +10,6 @@ from typing import Any
 import grpc
 from envoy.service.ratelimit.v3 import rls_pb2_grpc
 
-from keep.platform.gc_tuning import tune_for_serving
 from keep.platform.logs import configure_logging
 from keep.platform.server import GrpcService, run
 from keep.platform.settings import SettingsError, load_settings
@@ -73,7 +72,6 @@ def main() -> None:
         log.error("cannot start: %s", e)
         print(e, file=sys.stderr)
         sys.exit(2)
-    tune_for_serving()
     run("ratelimit", settings, lambda: build(settings))
 
 
