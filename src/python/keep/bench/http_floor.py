@@ -32,13 +32,16 @@ from keep.bench.echo import Server, running_module
 from keep.datastorage.v1 import datastorage_pb2 as pb
 from keep.datastorage.v1 import datastorage_pb2_grpc as pb_grpc
 from keep.gateway.datastorage import CLIENT_ADDRESS_METADATA
+from keep.gateway.settings import Settings
 
 if TYPE_CHECKING:
     from keep.datastorage.v1.datastorage_pb2_grpc import DataStorageServiceAsyncStub
 
-# The gateway's defaults (keep.gateway.settings), so data-storage does the same work.
-TTL_SECONDS = 86400
-TIMEOUT_SECONDS = 5.0
+# The gateway's defaults, read from its settings: the bench runs the gateway on them, so
+# data-storage does the same work and calls wait as long behind either edge.
+_GATEWAY_DEFAULTS = Settings.model_fields
+TTL_SECONDS: int = _GATEWAY_DEFAULTS["default_ttl_seconds"].default
+TIMEOUT_SECONDS: float = _GATEWAY_DEFAULTS["datastorage_timeout_seconds"].default
 # gRPC status of a failed call -> HTTP status; anything else is the backend's failure.
 _HTTP_STATUS = {
     grpc.StatusCode.NOT_FOUND: 404,
